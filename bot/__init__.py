@@ -1,0 +1,1 @@
+"""Help assistant for children and teens facing online sexual blackmail (sextortion)."""

@@ -1,0 +1,29 @@
+"""Shared pytest configuration for the whole test suite."""
+from pathlib import Path
+from typing import List
+
+import pytest
+import yaml
+
+pytest_plugins = ["tests.postgres_server"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_summaries: List[str] = []
+
+
+@pytest.fixture
+def record_summary():
+    """Figures a test wants printed at the end of the run (accuracy, confusions)."""
+    return _summaries.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    for summary in _summaries:
+        terminalreporter.write_sep("-", "figures")
+        terminalreporter.write_line(summary)
+
+
+@pytest.fixture(scope="session")
+def domain_intents() -> List[str]:
+    with open(PROJECT_ROOT / "domain" / "core.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["intents"]

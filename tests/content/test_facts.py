@@ -1,0 +1,96 @@
+"""Numbers and addresses reach a child only from verified entries of the facts file."""
+import itertools
+import re
+
+import pytest
+import yaml
+from rasa.core.nlg.generator import ResponseVariationFilter
+
+from bot.content.facts import (
+    GENERATED_DOMAIN_FILE, REGIONS, domain_slots, load_facts, unshowable_values, verified_contacts,
+)
+from bot.content.lint import PLACEHOLDER, load_responses
+
+RESPONSES = load_responses()
+FACTS = verified_contacts()
+CONTACT_LIKE = re.compile(r"https?://\S+|\b[\w.+-]+@[\w-]+\.[\w.]+|\d[\d\s()-]{1,}\d")
+WEB_ADDRESS = re.compile(r"\b[\w-]+\.(?:ie|org|uk|com|ca|au)\b")
+
+SLOT_CASES = [
+    {"country": country, "audience": audience, "age_band": band}
+    for country, audience, band in itertools.product(
+        REGIONS, ("young", "adult"), (None, "child", "teen", "adult")
+    )
+]
+
+
+def render(text: str) -> str:
+    return PLACEHOLDER.sub(lambda match: FACTS[match.group(1)], text)
+
+
+def test_unverified_entries_and_unconfirmed_values_are_never_available():
+    facts = {
+        "countries": {
+            "uk": {
+                "helplines": [
+                    {"id": "uk-ok", "verified": True, "contact": {"phone": "0800 000"},
+                     "unconfirmed": {"text": "99999", "verified": False}},
+                    {"id": "uk-unchecked", "verified": False, "contact": {"phone": "0800 111"}},
+                ]
+            }
+        }
+    }
+    assert verified_contacts(facts) == {"uk_ok_phone": "0800 000"}
+    assert set(unshowable_values(facts).values()) == {"99999", "0800 111"}
+
+
+def test_no_rendered_response_holds_a_contact_that_is_not_a_verified_fact():
+    allowed = set(FACTS.values())
+    for name, variants in RESPONSES.items():
+        for variant in variants:
+            rendered = render(variant["text"])
+            for found in CONTACT_LIKE.findall(rendered):
+                found = found.strip().rstrip(".,")
+                assert any(found in value for value in allowed), f"{name}: {found!r}"
+
+
+def test_no_unconfirmed_or_unverified_value_ever_reaches_a_child():
+    everything = "\n".join(render(v["text"]) for variants in RESPONSES.values() for v in variants)
+    hidden = {
+        found.strip()
+        for value in unshowable_values().values()
+        for found in CONTACT_LIKE.findall(value) + WEB_ADDRESS.findall(value)
+    } - set(FACTS.values())
+    # Papyrus's text number and the 50808 web address are only remembered, never confirmed.
+    assert {"88247", "text50808.ie"} <= hidden
+    for value in hidden:
+        assert value not in everything, f"unconfirmed {value!r} is shown to children"
+
+
+@pytest.mark.parametrize("slots", SLOT_CASES, ids=lambda s: "-".join(str(v) for v in s.values()))
+def test_every_response_has_exactly_one_variant_for_each_child(slots):
+    """Rasa picks at random among matching conditional variants: they must never overlap."""
+    variation_filter = ResponseVariationFilter(RESPONSES)
+    for name in RESPONSES:
+        candidates = variation_filter.responses_for_utter_action(name, "rest", slots)
+        assert len(candidates) == 1, f"{name} has {len(candidates)} variants for {slots}"
+
+
+@pytest.mark.parametrize("region", [r for r in REGIONS if r != "uk"])
+def test_regional_responses_name_that_regions_services(region):
+    """A response written per region gives each region its own variant, not the UK default."""
+    variation_filter = ResponseVariationFilter(RESPONSES)
+    for name, variants in RESPONSES.items():
+        if not any(c["name"] == "country" for v in variants for c in v.get("condition") or []):
+            continue
+        for audience in ("young", "adult"):
+            [chosen] = variation_filter.responses_for_utter_action(
+                name, "rest", {"country": region, "audience": audience}
+            )
+            assert chosen.get("condition"), f"{name} falls back to the UK text for {region}"
+
+
+def test_generated_fact_slots_match_the_facts_file():
+    with open(GENERATED_DOMAIN_FILE, encoding="utf-8") as handle:
+        generated = yaml.safe_load(handle)
+    assert generated == domain_slots(verified_contacts(load_facts()))

@@ -43,7 +43,7 @@ build: $(SPACY_PIPELINE) $(FACT_SLOTS)
 
 # Rasa keeps the old model when its fingerprint says nothing changed; touch so make agrees.
 $(MODEL): $(TRAINING_INPUTS) $(SPACY_PIPELINE)
-	$(RASA) train --fixed-model-name current --out models
+	$(RASA) train --domain domain --fixed-model-name current --out models
 	@touch $@
 
 train: build $(MODEL)
@@ -62,7 +62,7 @@ lint: build
 	$(PY) -m bot.content.lint
 
 validate: build
-	$(RASA) data validate --fail-on-warnings
+	$(RASA) data validate --domain domain --fail-on-warnings
 
 test-stories: train
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/core

@@ -1,0 +1,1 @@
+"""Database storage for the bot: engine, models, migrations, Rasa tracker store and retention."""

@@ -1,0 +1,34 @@
+"""Runs the Alembic migrations of bot/store/migrations on DATABASE_URL, with no alembic.ini."""
+from pathlib import Path
+from typing import Optional
+
+from alembic import command
+from alembic.config import Config
+
+from bot import settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: Optional[str] = None) -> Config:
+    """Returns an Alembic config for our migrations; env.py reads the URL from its attributes."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # An attribute, not a main option, so a password with "%" needs no escaping.
+    config.attributes["database_url"] = url or settings.DATABASE_URL
+    return config
+
+
+def upgrade(url: Optional[str] = None, revision: str = "head") -> None:
+    """Migrates the database up to `revision`."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: Optional[str] = None, *, revision: str) -> None:
+    """Migrates the database down to `revision` ("base" removes every table of ours)."""
+    command.downgrade(alembic_config(url), revision)
+
+
+def current(url: Optional[str] = None) -> None:
+    """Prints the revision the database is at."""
+    command.current(alembic_config(url))

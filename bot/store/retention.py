@@ -1,0 +1,67 @@
+"""Deletes conversations and Rasa events once they are older than the retention period."""
+import logging
+from datetime import datetime, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot import settings
+from bot.store.db import make_engine
+from bot.store.models import Conversation
+from bot.store.utc import utc_now
+
+logger = logging.getLogger(__name__)
+
+# Only the columns retention needs from Rasa's SQLTrackerStore table, so this
+# job does not have to import Rasa.
+rasa_events = sa.table(
+    "events",
+    sa.column("sender_id", sa.String),
+    sa.column("timestamp", sa.Float),
+)
+
+
+def retention_period() -> timedelta:
+    """Returns how long data is kept after a conversation's last activity."""
+    return timedelta(days=settings.RETENTION_DAYS)
+
+
+def _delete_events(connection: Connection, expired_senders: sa.sql.Select, now: datetime) -> None:
+    connection.execute(
+        sa.delete(rasa_events).where(rasa_events.c.sender_id.in_(expired_senders))
+    )
+    # Rasa also keeps events of senders the bot never recorded a conversation for.
+    cutoff = (now - retention_period()).timestamp()
+    stale_senders = (
+        sa.select(rasa_events.c.sender_id)
+        .group_by(rasa_events.c.sender_id)
+        .having(sa.func.max(rasa_events.c.timestamp) < cutoff)
+    )
+    connection.execute(
+        sa.delete(rasa_events).where(rasa_events.c.sender_id.in_(stale_senders))
+    )
+
+
+def delete_expired(engine: Engine, now: Optional[datetime] = None) -> int:
+    """Deletes all data that outlived retention and returns how many conversations went."""
+    now = now or utc_now()
+    is_expired = Conversation.delete_after <= now
+    with engine.begin() as connection:
+        if sa.inspect(connection).has_table(rasa_events.name):
+            _delete_events(connection, sa.select(Conversation.sender_id).where(is_expired), now)
+        deleted = connection.execute(sa.delete(Conversation.__table__).where(is_expired)).rowcount
+    logger.info("Retention deleted %d expired conversations", deleted)
+    return deleted
+
+
+def main() -> None:
+    engine = make_engine()
+    try:
+        print(f"Deleted {delete_expired(engine)} expired conversations.")
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

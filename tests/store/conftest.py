@@ -1,0 +1,27 @@
+"""Fixtures for the storage tests."""
+from typing import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.store import migrate
+from bot.store.db import make_engine
+from bot.store.tracker_store import DatabaseUrlTrackerStore
+from tests.store.rasa_events import open_tracker_store
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a database migrated to the newest revision."""
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def tracker_store(database_url: str) -> Iterator[DatabaseUrlTrackerStore]:
+    """Rasa's tracker store on the test database, as the Rasa server would open it."""
+    store = open_tracker_store(database_url)
+    yield store
+    store.engine.dispose()

@@ -1,0 +1,84 @@
+"""The migrations build, remove and rebuild the schema on SQLite and PostgreSQL."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.store import migrate
+from bot.store.db import make_engine
+from bot.store.models import Base
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tables(url: str) -> set:
+    engine = make_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _revision(url: str):
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(database_url):
+    migrate.upgrade(database_url)
+    assert "conversations" in _tables(database_url)
+    assert _revision(database_url) == "0001"
+
+    migrate.downgrade(database_url, revision="base")
+    assert "conversations" not in _tables(database_url)
+    assert _revision(database_url) is None
+
+    migrate.upgrade(database_url)
+    assert _revision(database_url) == "0001"
+
+
+def test_migrations_match_the_models(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_status_check_constraint_rejects_unknown_values(engine):
+    with pytest.raises(sa.exc.IntegrityError):
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO conversations"
+                    " (sender_id, started_at, last_active_at, delete_after, status)"
+                    " VALUES ('x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
+                    " 'nonsense')"
+                )
+            )
+
+
+def test_command_line(database_url):
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.store", *args],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DATABASE_URL": database_url},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    run("upgrade")
+    assert "0001 (head)" in run("current")
+    run("downgrade", "base")
+    assert "conversations" not in _tables(database_url)

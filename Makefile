@@ -17,13 +17,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
-.PHONY: help install build train migrate run shell lint validate test test-stories test-python lock clean
+.PHONY: help install build train migrate run shell lint validate docs test test-stories test-python lock clean
 
 help:
 	@echo "make run     install, build, train if data changed, migrate, start the assistant"
 	@echo "make test    every test: content lint, data validation, test stories, pytest (NLU, storage, end to end)"
 	@echo "make shell   chat with the running assistant in this terminal"
-	@echo "make train | make lint | make validate | make migrate | make lock | make clean"
+	@echo "make train | make lint | make validate | make docs | make migrate | make lock | make clean"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -60,6 +60,9 @@ shell: install
 
 lint: build
 	$(PY) -m bot.content.lint
+
+docs: install
+	$(PY) -m bot.content.sources
 
 validate: build
 	$(RASA) data validate --domain domain --fail-on-warnings

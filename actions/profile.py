@@ -6,7 +6,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.conversation_log import note_profile
 from bot.content.audience import age_band_for, age_from, region_for_country_entity
 
 
@@ -20,7 +19,6 @@ class ValidateProfileSlots(ValidationAction):
         if region is None:
             # Keep whatever region we had: an unreadable answer must not reset it.
             return {"country": tracker.slots.get("country")}
-        note_profile(tracker.sender_id, country=region)
         return {"country": region}
 
     def validate_age(
@@ -30,6 +28,5 @@ class ValidateProfileSlots(ValidationAction):
         # The age itself is dropped at once: only the band is kept.
         if band is None:
             return {"age": None}
-        note_profile(tracker.sender_id, age_band=band)
         audience = "adult" if band == "adult" else "young"
         return {"age": None, "age_band": band, "audience": audience}

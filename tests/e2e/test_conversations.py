@@ -1,8 +1,17 @@
 """Real messages to the running assistant's REST channel, checked as a child would read the replies."""
+import json
+import socket
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
 import pytest
+import sqlalchemy as sa
 
 from bot.content.facts import verified_contacts
 from bot.content.lint import reading_grade
+from bot.store.db import make_engine
+from bot.store.models import Conversation
 
 FACTS = verified_contacts()
 
@@ -122,8 +131,55 @@ def test_not_sure_what_was_meant_still_gives_the_safety_points(chat):
         "\x00\x01\x02 \ufffd\ufffd",
         "🙈🙈🙈",
     ],
+    ids=["html", "spanish", "huge", "binary", "emoji"],
 )
 def test_odd_input_gets_a_kind_answer(chat, message):
     replies = chat.texts(message)
     assert replies and all(text.strip() for text in replies)
     assert not any("<script>" in text for text in replies)
+
+
+def test_conversation_is_stored_with_its_region_and_a_retention_limit(assistant, chat):
+    chat.say("i live in canada")
+    engine = make_engine(assistant.database_url)
+    with engine.connect() as connection:
+        conversation = connection.execute(
+            sa.select(Conversation).where(Conversation.sender_id == chat.sender)
+        ).one()
+        events = connection.execute(
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :sender"), {"sender": chat.sender}
+        ).scalar()
+    assert conversation.country == "ca"
+    assert conversation.delete_after > datetime.now(timezone.utc) + timedelta(days=29)
+    assert events > 0
+
+
+def test_http_api_needs_the_token(assistant, chat):
+    chat.say("hi")
+    tracker_url = f"{assistant.rasa_url}/conversations/{chat.sender}/tracker"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(tracker_url, timeout=10)
+    assert refused.value.code == 401
+    with urllib.request.urlopen(f"{tracker_url}?token={assistant.token}", timeout=10) as response:
+        assert json.load(response)["sender_id"] == chat.sender
+
+
+def _outward_address():
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outward interface
+        return probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+
+
+@pytest.mark.parametrize("port_of", [lambda a: a.rasa_url, lambda a: a.action_url], ids=["rasa", "actions"])
+def test_servers_listen_on_loopback_only(assistant, port_of):
+    address = _outward_address()
+    if address is None or address.startswith("127."):
+        pytest.skip("this machine has no address besides loopback")
+    port = int(port_of(assistant).rsplit(":", 1)[1])
+    with pytest.raises(OSError):
+        socket.create_connection((address, port), timeout=2).close()

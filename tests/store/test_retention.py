@@ -25,12 +25,13 @@ def _sender_ids(engine) -> set:
 
 
 def test_deletes_expired_conversations_and_their_events(engine, tracker_store):
-    with session_scope(engine) as session:
-        record_activity(session, "expired", now=EXPIRED)
-        record_activity(session, "fresh", now=FRESH)
     # Fresh events for "expired": only its conversation row can get them deleted.
     save_messages(tracker_store, "expired", FRESH, FRESH)
     save_messages(tracker_store, "fresh", FRESH, FRESH)
+    # Saving records activity now; move the conversations' activity to the test's clock.
+    with session_scope(engine) as session:
+        record_activity(session, "expired", now=EXPIRED)
+        record_activity(session, "fresh", now=FRESH)
 
     assert delete_expired(engine, now=NOW) == 1
 

@@ -1,0 +1,52 @@
+"""Country names become region codes and ages become age bands, as children type them."""
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+
+from bot.content.audience import (
+    REGION_NAMES_FILE, age_band_for, age_from, region_for, region_for_country_entity,
+)
+from tests.conftest import PROJECT_ROOT
+
+
+@pytest.mark.parametrize(
+    "text, region",
+    [
+        ("i live in the usa", "us"),
+        ("from the states", "us"),
+        ("im in northern ireland", "uk"),
+        ("ireland", "ie"),
+        ("scotland", "uk"),
+        ("im in oz", None),  # two-letter names count only alone
+        ("oz", "au"),
+        ("can you help us", None),
+        ("hi", None),
+    ],
+)
+def test_region_for(text, region):
+    assert region_for(text) == region
+
+
+def test_a_country_we_have_no_list_for_is_elsewhere():
+    assert region_for_country_entity("germany") == "elsewhere"
+    assert region_for_country_entity("Canada") == "ca"
+    assert region_for_country_entity(None) is None
+
+
+@pytest.mark.parametrize(
+    "text, band",
+    [("im 8", "child"), ("12", "child"), ("thirteen", "teen"), ("im 17", "teen"),
+     ("19", "adult"), ("200", None), ("", None)],
+)
+def test_age_bands(text, band):
+    assert age_band_for(age_from(text)) == band
+
+
+def test_the_nlu_country_lookup_knows_every_region_name():
+    """The entity extractor finds names from the lookup; regions.yaml maps them: keep them in step."""
+    data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    [lookup] = [table["elements"] for table in data.lookup_tables if table["name"] == "country"]
+    with open(REGION_NAMES_FILE, encoding="utf-8") as handle:
+        names = {name for aliases in yaml.safe_load(handle).values() for name in aliases}
+    assert {name for name in names if len(name) > 2} <= set(lookup)
+    assert all(region_for_country_entity(name) for name in lookup)

@@ -9,7 +9,9 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SPACY_PIPELINE := build/spacy_pipeline/meta.json
 FACT_SLOTS := domain/facts.yml
-TRAINING_INPUTS := config.yml $(wildcard data/*/*.yml) $(filter-out $(FACT_SLOTS),$(wildcard domain/*.yml)) $(FACT_SLOTS)
+COUNTRY_DATA := data/nlu/countries.yml
+GENERATED := $(FACT_SLOTS) $(COUNTRY_DATA)
+TRAINING_INPUTS := config.yml $(filter-out $(GENERATED),$(wildcard data/*/*.yml) $(wildcard domain/*.yml)) $(GENERATED)
 
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -39,7 +41,10 @@ $(SPACY_PIPELINE): bot/nlp/build.py $(VENV)/.installed
 $(FACT_SLOTS): bot/content/services.yaml bot/content/facts.py $(VENV)/.installed
 	$(PY) -m bot.content.facts
 
-build: $(SPACY_PIPELINE) $(FACT_SLOTS)
+$(COUNTRY_DATA): bot/content/regions.yaml bot/nlp/country_data.py $(VENV)/.installed
+	$(PY) -m bot.nlp.country_data
+
+build: $(SPACY_PIPELINE) $(GENERATED)
 
 # Rasa keeps the old model when its fingerprint says nothing changed; touch so make agrees.
 $(MODEL): $(TRAINING_INPUTS) $(SPACY_PIPELINE)
@@ -83,4 +88,4 @@ lock:
 	 /tmp/lock-venv/bin/pip freeze --all | grep -v '^pip==') > requirements.lock
 
 clean:
-	rm -rf build models results $(FACT_SLOTS) .pytest_cache
+	rm -rf build models results $(GENERATED) .pytest_cache

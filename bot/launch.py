@@ -1,4 +1,4 @@
-"""Starts the Rasa server and the action server on loopback, and stops both together.
+"""Starts the Rasa server and the action server on loopback, keeps them up, and stops both together.
 
 `make run` uses it from the command line; the end-to-end tests use `start_servers`.
 """
@@ -11,9 +11,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Deque, Dict, List, Optional
 
 from bot import settings
 
@@ -23,6 +24,43 @@ QUIET_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
+# A server that crashes more often than this is broken, not unlucky: stop and say so.
+MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 300
+
+
+@dataclass
+class Server:
+    name: str
+    command: List[str]
+    env: Dict[str, str]
+    health_url: str
+    log_file: Optional[Path] = None
+    process: Optional[subprocess.Popen] = None
+    restarts: Deque[float] = field(default_factory=deque)
+
+    def start(self) -> None:
+        output = None
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_file, "ab")
+        self.process = subprocess.Popen(
+            self.command, cwd=settings.PROJECT_ROOT, env=self.env,
+            stdout=output, stderr=subprocess.STDOUT if output else None,
+        )
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def may_restart(self) -> bool:
+        now = time.monotonic()
+        while self.restarts and now - self.restarts[0] > RESTART_WINDOW_SECONDS:
+            self.restarts.popleft()
+        return len(self.restarts) < MAX_RESTARTS
+
+    def restart(self) -> None:
+        self.restarts.append(time.monotonic())
+        self.start()
 
 
 @dataclass
@@ -30,7 +68,14 @@ class Servers:
     rasa_url: str
     action_url: str
     token: str
-    processes: List[subprocess.Popen] = field(default_factory=list)
+    servers: List[Server] = field(default_factory=list)
+
+    @property
+    def processes(self) -> List[subprocess.Popen]:
+        return [server.process for server in self.servers if server.process is not None]
+
+    def server(self, name: str) -> Server:
+        return next(server for server in self.servers if server.name == name)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -44,8 +89,19 @@ class Servers:
                 process.kill()
                 process.wait()
 
-    def first_exited(self) -> Optional[subprocess.Popen]:
-        return next((p for p in self.processes if p.poll() is not None), None)
+    def keep_running(self, poll_seconds: float = 1.0) -> None:
+        """Restarts a server that stops on its own; returns when one keeps failing."""
+        while True:
+            for server in self.servers:
+                if server.running():
+                    continue
+                if not server.may_restart():
+                    print(f"The {server.name} keeps stopping; giving up.", file=sys.stderr, flush=True)
+                    return
+                print(f"The {server.name} stopped (exit code {server.process.returncode}); "
+                      "restarting it.", file=sys.stderr, flush=True)
+                server.restart()
+            time.sleep(poll_seconds)
 
 
 def rasa_token() -> str:
@@ -82,8 +138,13 @@ def start_servers(
     log_dir: Optional[Path] = None,
     timeout: float = 180,
     token: Optional[str] = None,
+    with_action_server: bool = True,
 ) -> Servers:
-    """Starts both servers, waits until they answer, and returns them running."""
+    """Starts both servers, waits until they answer, and returns them running.
+
+    Without the action server, Rasa still calls its address and finds nobody: the tests
+    use that to check the bot keeps helping when the action server is down.
+    """
     bin_dir = Path(sys.executable).parent
     token = token or rasa_token()
     env = {**os.environ, **QUIET_ENV, **(extra_env or {})}
@@ -91,31 +152,36 @@ def start_servers(
     env["SANIC_HOST"] = LOOPBACK  # the action server has no --interface option
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.PROJECT_ROOT), env.get("PYTHONPATH")]))
 
-    def output(name: str):
-        if log_dir is None:
-            return None
-        log_dir.mkdir(parents=True, exist_ok=True)
-        return open(log_dir / f"{name}.log", "ab")
+    def log(name: str) -> Optional[Path]:
+        return log_dir / f"{name}.log" if log_dir else None
 
     servers = Servers(
         rasa_url=f"http://{LOOPBACK}:{rasa_port}",
         action_url=f"http://{LOOPBACK}:{action_port}",
         token=token,
     )
-    action_log, rasa_log = output("actions"), output("rasa")
-    servers.processes.append(subprocess.Popen(
-        [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        cwd=settings.PROJECT_ROOT, env=env, stdout=action_log, stderr=subprocess.STDOUT if action_log else None,
-    ))
-    servers.processes.append(subprocess.Popen(
-        [str(bin_dir / "rasa"), "run", "--enable-api", "--interface", LOOPBACK, "--port", str(rasa_port),
-         "--auth-token", token, "--model", str(model),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-        cwd=settings.PROJECT_ROOT, env=env, stdout=rasa_log, stderr=subprocess.STDOUT if rasa_log else None,
-    ))
+    servers.servers = [
+        Server(
+            name="action server",
+            command=[str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
+                     "--port", str(action_port)],
+            env=env, health_url=f"{servers.action_url}/health", log_file=log("actions"),
+        ),
+        Server(
+            name="Rasa server",
+            command=[str(bin_dir / "rasa"), "run", "--enable-api", "--interface", LOOPBACK,
+                     "--port", str(rasa_port), "--auth-token", token, "--model", str(model),
+                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+            env=env, health_url=f"{servers.rasa_url}/", log_file=log("rasa"),
+        ),
+    ]
+    if not with_action_server:
+        servers.servers = servers.servers[1:]
     try:
-        wait_until_up(f"{servers.action_url}/health", servers.processes, timeout)
-        wait_until_up(f"{servers.rasa_url}/", servers.processes, timeout)
+        for server in servers.servers:
+            server.start()
+        for server in servers.servers:
+            wait_until_up(server.health_url, servers.processes, timeout)
     except BaseException:
         servers.stop()
         raise
@@ -132,17 +198,15 @@ def main() -> int:
     servers = start_servers(rasa_port=args.rasa_port, action_port=args.action_port)
     print(
         "\nThe assistant is running.\n"
-        f"  Chat in this terminal:   make shell          (in another terminal)\n"
+        "  Chat in this terminal:   make shell          (in another terminal)\n"
         f"  REST channel:            POST {servers.rasa_url}/webhooks/rest/webhook"
         ' with {"sender": "any-id", "message": "hi"}\n'
-        f"  Rasa HTTP API (loopback, token in var/rasa-token): {servers.rasa_url}\n"
+        f"  Rasa HTTP API (loopback, with the token from RASA_TOKEN or var/rasa-token): {servers.rasa_url}\n"
         "Press Ctrl-C to stop everything.\n",
         flush=True,
     )
     try:
-        while servers.first_exited() is None:
-            time.sleep(1)
-        print("A server stopped on its own; stopping the rest.", file=sys.stderr)
+        servers.keep_running()
         return 1
     except KeyboardInterrupt:
         return 0
@@ -150,5 +214,11 @@ def main() -> int:
         servers.stop()
 
 
+def _stop_like_ctrl_c(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    # `kill` (SIGTERM) stops everything as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     sys.exit(main())

@@ -2,7 +2,7 @@
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import yaml
 
@@ -22,10 +22,15 @@ NUMBER_WORDS = {
 
 
 @lru_cache(maxsize=None)
-def _region_by_name() -> Dict[str, str]:
+def region_names() -> Dict[str, List[str]]:
+    """Region code -> the names people type for it."""
     with open(REGION_NAMES_FILE, encoding="utf-8") as handle:
-        names = yaml.safe_load(handle)
-    return {name.lower(): region for region, aliases in names.items() for name in aliases}
+        return {region: [name.lower() for name in names] for region, names in yaml.safe_load(handle).items()}
+
+
+@lru_cache(maxsize=None)
+def _region_by_name() -> Dict[str, str]:
+    return {name: region for region, names in region_names().items() for name in names}
 
 
 def region_for(text: Optional[str]) -> Optional[str]:

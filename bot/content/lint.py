@@ -46,11 +46,29 @@ def load_rules(path: Path = RULES_FILE) -> dict:
         return yaml.safe_load(handle)
 
 
-def age_band_of(variant: dict) -> Optional[str]:
+def _condition(variant: dict, slot: str) -> Optional[str]:
     for condition in variant.get("condition") or []:
-        if condition.get("name") == "age_band":
+        if condition.get("name") == slot:
             return condition.get("value")
     return None
+
+
+def age_band_of(variant: dict) -> Optional[str]:
+    return _condition(variant, "age_band")
+
+
+def reading_band(name: str, variant: dict, variants: List[dict]) -> Optional[str]:
+    """"child" when a child of 12 or under may be shown this variant, else its own age band.
+
+    A child sees the response's `age_band: child` variant if it has one; otherwise every
+    variant not written for adults must read as simply as a child variant.
+    """
+    band = age_band_of(variant)
+    if band is not None:
+        return band
+    written_for_adults = _condition(variant, "audience") == "adult" or name in load_rules()["adult_only_responses"]
+    has_child_variant = any(age_band_of(other) == "child" for other in variants)
+    return None if written_for_adults or has_child_variant else "child"
 
 
 def readable_text(text: str) -> str:
@@ -145,9 +163,9 @@ def lint_text(text: str, age_band: Optional[str] = None,
     return problems
 
 
-def lint_variant(name: str, index: int, variant: dict,
+def lint_variant(name: str, index: int, variant: dict, variants: List[dict],
                  known_facts: Optional[Dict[str, str]] = None) -> List[Problem]:
-    band = age_band_of(variant)
+    band = reading_band(name, variant, variants)
     problems = [Problem(name, index, rule, detail, excess)
                 for rule, detail, excess in lint_text(variant.get("text", ""), band, known_facts)]
     for button in variant.get("buttons") or []:
@@ -171,7 +189,7 @@ def lint_responses(responses: Dict[str, List[dict]]) -> List[Problem]:
     problems = []
     for name, variants in responses.items():
         for index, variant in enumerate(variants):
-            problems.extend(lint_variant(name, index, variant, known))
+            problems.extend(lint_variant(name, index, variant, variants, known))
     return problems
 
 

@@ -3,9 +3,8 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.content.audience import (
-    REGION_NAMES_FILE, age_band_for, age_from, region_for, region_for_country_entity,
-)
+from bot.content.audience import age_band_for, age_from, region_for, region_for_country_entity
+from bot.nlp.country_data import GENERATED_FILE, country_training_data
 from tests.conftest import PROJECT_ROOT
 
 
@@ -28,7 +27,8 @@ def test_region_for(text, region):
 
 
 def test_a_country_we_have_no_list_for_is_elsewhere():
-    assert region_for_country_entity("germany") == "elsewhere"
+    assert region_for_country_entity("peru") == "elsewhere"
+    assert region_for("germany") == "elsewhere"
     assert region_for_country_entity("Canada") == "ca"
     assert region_for_country_entity(None) is None
 
@@ -42,11 +42,14 @@ def test_age_bands(text, band):
     assert age_band_for(age_from(text)) == band
 
 
-def test_the_nlu_country_lookup_knows_every_region_name():
-    """The entity extractor finds names from the lookup; regions.yaml maps them: keep them in step."""
+def test_the_generated_country_data_matches_regions_yaml():
+    with open(GENERATED_FILE, encoding="utf-8") as handle:
+        assert yaml.safe_load(handle) == yaml.safe_load(yaml.safe_dump(country_training_data()))
+
+
+def test_every_country_the_nlu_can_find_maps_to_a_region():
     data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
     [lookup] = [table["elements"] for table in data.lookup_tables if table["name"] == "country"]
-    with open(REGION_NAMES_FILE, encoding="utf-8") as handle:
-        names = {name for aliases in yaml.safe_load(handle).values() for name in aliases}
-    assert {name for name in names if len(name) > 2} <= set(lookup)
-    assert all(region_for_country_entity(name) for name in lookup)
+    assert "germany" in lookup and "us" not in lookup
+    for name in lookup:
+        assert data.entity_synonyms.get(name, name) == region_for_country_entity(name), name

@@ -63,3 +63,15 @@ def test_child_variants_must_read_more_simply_than_others():
 )
 def test_the_lint_allows_the_safe_versions(text):
     assert lint_text(text) == []
+
+
+def test_a_response_without_a_child_variant_must_read_at_the_child_grade():
+    hard = "Take screenshots of the chat and their profile, then block them and report the account."
+    simple = "Take a picture of the chat. Then block them."
+    without_child_variant = {"utter_x": [{"text": hard}]}
+    with_child_variant = {"utter_x": [
+        {"text": hard},
+        {"text": simple, "condition": [{"type": "slot", "name": "age_band", "value": "child"}]},
+    ]}
+    assert [p.rule for p in lint_responses(without_child_variant)] == ["reading_level"]
+    assert lint_responses(with_child_variant) == []

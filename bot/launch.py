@@ -219,6 +219,8 @@ def _stop_like_ctrl_c(_signum, _frame) -> None:
 
 
 if __name__ == "__main__":
-    # `kill` (SIGTERM) stops everything as cleanly as Ctrl-C does.
+    # Ctrl-C must stop everything even when started from a shell that ignores SIGINT in
+    # background jobs (Python then inherits "ignore"); `kill` (SIGTERM) stops it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     sys.exit(main())

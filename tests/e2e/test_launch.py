@@ -41,6 +41,11 @@ def _wait_for_line(lines, text: str, timeout: float) -> None:
     pytest.fail(f"launcher never said {text!r}; it said:\n{''.join(seen[-30:])}")
 
 
+def _lines_so_far(lines):
+    while not lines.empty():
+        yield lines.get_nowait()
+
+
 def _action_server(launcher: psutil.Process) -> psutil.Process:
     [server] = [child for child in launcher.children() if "actions" in child.cmdline()]
     return server
@@ -53,6 +58,7 @@ def test_launcher_serves_restarts_a_crashed_server_and_stops_everything_on_ctrl_
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.launch", "--rasa-port", str(RASA_PORT), "--action-port", str(ACTION_PORT)],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
     )
     launcher = psutil.Process(process.pid)
     try:
@@ -69,10 +75,11 @@ def test_launcher_serves_restarts_a_crashed_server_and_stops_everything_on_ctrl_
         assert FACTS["ca_cybertip_url"] in Chat(chat.rasa_url).reply("how do i report it in canada")
 
         children = launcher.children(recursive=True)
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group at once
         assert process.wait(timeout=60) == 0
         gone, alive = psutil.wait_procs(children, timeout=10)
         assert not alive, f"still running after Ctrl-C: {[p.cmdline()[:3] for p in alive]}"
+        assert "restarting it" not in "".join(_lines_so_far(lines)), "Ctrl-C must not restart servers"
     finally:
         if process.poll() is None:
             for child in launcher.children(recursive=True):

@@ -92,9 +92,9 @@ def test_asking_for_a_person_is_never_a_dead_end(chat):
 
 def test_immediate_danger_puts_the_emergency_number_first(chat):
     chat.say("i live in australia")
-    first = chat.texts("he says hes outside my house and wants to meet")[0]
-    assert FACTS["au_000_phone"] in first
-    assert "meet" in first
+    replies = chat.texts("he says hes outside my house and wants to meet")
+    assert FACTS["au_000_phone"] in replies[0]
+    assert "Do not go to meet him" in "\n".join(replies)
 
 
 def test_already_paid_is_told_to_stop_and_that_it_is_not_their_fault(chat):

@@ -17,12 +17,16 @@ def parse(assistant, text: str) -> str:
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["intent"]["name"]
+        parsed = json.load(response)
+    # Score the classifier's own guess: a risk override is the detector's call, scored on data/risk.
+    return parsed.get("risk", {}).get("classified_intent") or parsed["intent"]["name"]
 
 
 def test_heldout_set_covers_every_intent(domain_intents):
     examples = load_examples(HELDOUT)
-    counts = {intent: sum(1 for _, e in examples if e == intent) for intent in domain_intents}
+    # Risk intents are set by the detector and scored on data/risk/eval.tsv instead.
+    classified = [intent for intent in domain_intents if not intent.startswith("risk_")]
+    counts = {intent: sum(1 for _, e in examples if e == intent) for intent in classified}
     thin = {intent: n for intent, n in counts.items() if n < MIN_EXAMPLES_PER_INTENT}
     assert not thin, f"held-out set needs {MIN_EXAMPLES_PER_INTENT}+ examples for: {thin}"
 

@@ -1,0 +1,27 @@
+"""Command line: `python -m bot.risk` prints `level<TAB>text` for each line of standard input;
+`python -m bot.risk --eval FILE` prints the evaluation table and fails below the targets."""
+import argparse
+import sys
+from pathlib import Path
+
+from bot.risk.detector import assess
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--eval", type=Path, metavar="FILE", help="a labelled .tsv (data/risk/eval.tsv)")
+    args = parser.parse_args()
+    if args.eval:
+        from bot.risk.evaluate import evaluate_file, failures, format_reports
+
+        reports = evaluate_file(args.eval)
+        print(format_reports(reports))
+        return 1 if failures(reports) else 0
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        print(f"{assess(text).level.value}\t{text}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Decides the risk level, kind and person at risk of a message, given the child's last few messages."""
+import logging
+from dataclasses import dataclass
+from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
+from bot.risk.matcher import Findings, Match, risk_matcher
+from bot.risk.normalize import as_text, lexicon, normalize
+from bot.risk.rules import FROM_CONTEXT
+
+log = logging.getLogger(__name__)
+
+HISTORY_USED = 3
+NEGATIONS = {"not", "never"}
+NEGATION_REACH = 3  # words before a match that a "not" can reach: "i do not want to die"
+# Only these words may stand between the "not" and the risk words, so that "not" denies them
+# ("i am not going to kms") and not a verb of its own ("i can not do this bye everyone").
+NEGATION_BRIDGE = {"do", "does", "did", "am", "is", "are", "was", "going", "to", "want", "really", "even",
+                   "actually", "ever", "would", "will", "wish", "try", "trying", "planning", "about", "gonna"}
+ABOUT_REACH = 8
+FIRST_PERSON = {"i", "me", "my", "myself", "meself", "we", "us"}
+# Around an offender threat these are the offender or his people, not someone else at risk.
+OFFENDERS_PEOPLE = {"someone", "himself", "mates", "friends", "boy"}
+# Far beyond any chat message; a pasted essay is cut to its end, where the newest words are.
+MAX_CHARS = 20_000
+WINDOW_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Scored:
+    match: Match
+    level: RiskLevel
+    kind: str
+    about: str
+    # where the match sits in characters from the start of the current message (negative: in history),
+    # so the same words are recognised in every window
+    place: Tuple[int, int]
+
+
+def _negated(findings: Findings, match: Match) -> bool:
+    doc = findings.doc
+    for token in reversed(doc[max(0, match.start - NEGATION_REACH) : match.start]):
+        if token.lower_ in NEGATIONS:
+            return True
+        if token.lower_ not in NEGATION_BRIDGE:
+            return False
+    return False
+
+
+def _escalated(findings: Findings, match: Match) -> RiskLevel:
+    level = match.rule.level
+    for when, raised in match.rule.escalate.items():
+        if when in findings.times:
+            level = max(level, raised)
+    return level
+
+
+def _third_party() -> FrozenSet[str]:
+    return frozenset(lexicon()["classes"]["third_party"])
+
+
+def _about_inside(words: Iterable[str]) -> Optional[str]:
+    for word in words:
+        if word in FIRST_PERSON:
+            return "self"
+        if word in _third_party() and word not in {"someone", "girl", "boy"}:
+            return "friend"
+    return None
+
+
+def _about(findings: Findings, match: Match, kind: str) -> str:
+    if match.rule.about:
+        return match.rule.about
+    inside = _about_inside(token.lower_ for token in findings.doc[match.start : match.end])
+    # In an abuse disclosure the person at risk is the one it is done to ("touches me", "rapes her").
+    if kind == "abuse_disclosure" and inside:
+        return inside
+    third_party = _third_party()
+    for token in reversed(findings.doc[max(0, match.start - ABOUT_REACH) : match.start]):
+        word = token.lower_
+        if word in {"i", "we", "me"}:
+            return "self"
+        if kind == "offender_danger" and word in OFFENDERS_PEOPLE:
+            continue
+        if word in third_party or (word == "he" and kind in ("suicide", "self_harm")):
+            return "friend"
+        if word in {".", "?", "!"}:
+            break
+    return inside or "self"
+
+
+class DeniedWords:
+    """Characters of the current message (counted from its start) that a longer window read as denied."""
+
+    def __init__(self):
+        self.marked = set()
+
+    def mark(self, place: Tuple[int, int]) -> None:
+        self.marked.update(range(*place))
+
+    def overlaps(self, place: Tuple[int, int]) -> bool:
+        return any(position in self.marked for position in range(*place))
+
+
+def _keep_longest(candidates):
+    """Of overlapping matches the longest (the most specific) wins: "tried to kill myself" over "kill myself"."""
+    candidates.sort(key=lambda item: (-item[0].length, -item[1].rank, item[0].start))
+    taken = bytearray(max((item[0].end for item in candidates), default=0))
+    kept = []
+    for candidate in candidates:
+        match = candidate[0]
+        if not any(taken[match.start : match.end]):
+            taken[match.start : match.end] = b"\x01" * match.length
+            kept.append(candidate)
+    return kept
+
+
+def _score(findings: Findings, current_start: int, denied: DeniedWords) -> List[Scored]:
+    harmless = [match for match in findings.matches if match.rule.harmless]
+    candidates = []
+    for match in findings.matches:
+        if match.rule.harmless or any(match.overlaps(idiom) for idiom in harmless):
+            continue
+        span = findings.doc[match.start : match.end]
+        place = (span.start_char - current_start, span.end_char - current_start)
+        level = _escalated(findings, match)
+        # A denial in a longer window counts here too ("im not gonna" + "hurt myself").
+        if level >= RiskLevel.HIGH and (_negated(findings, match) or denied.overlaps(place)):
+            denied.mark(place)
+            level = RiskLevel.CONCERN
+        if level > RiskLevel.NONE:
+            candidates.append((match, level, place))
+    kept = _keep_longest(candidates)
+    context = [item for item in kept if item[0].rule.kind != FROM_CONTEXT]
+    context_kind = None
+    if context:
+        strongest = max(context, key=lambda item: (item[1].rank, item[0].rule.kind != "none"))
+        context_kind = strongest[0].rule.kind
+    scored = []
+    for match, level, place in kept:
+        kind = match.rule.kind
+        if kind == FROM_CONTEXT:
+            if context_kind is None:
+                continue
+            kind = context_kind
+        scored.append(Scored(match, level, kind, _about(findings, match, kind), place))
+    return sorted(scored, key=lambda item: item.match.start)
+
+
+def _verdict(scored: List[Scored]) -> RiskAssessment:
+    if not scored:
+        return RiskAssessment()
+    # The most severe signal decides; a signal with a kind beats distress; the newest wins a tie.
+    best = max(scored, key=lambda item: (item.level.rank, item.kind != "none", item.match.start))
+    return RiskAssessment(
+        level=best.level,
+        kind=best.kind,
+        about=best.about,
+        manipulation=any(item.match.rule.manipulation for item in scored),
+        evidence=tuple(Evidence(item.match.rule.id, item.match.words) for item in scored),
+    )
+
+
+def _windows(text: str, history: Sequence[str]) -> List[Tuple[str, int]]:
+    """The message joined with its last 3, 2, 1 earlier messages, then alone; with where the message starts.
+
+    A window is for fragments typed across messages, so it needs only the ends of the earlier messages and
+    the start of this one; a long message is read in full on its own.
+    """
+    earlier = [normalize(message)[-WINDOW_CHARS:] for message in list(history)[-HISTORY_USED:]]
+    current = normalize(text)
+    windows = []
+    for start in range(len(earlier)):
+        before = " ".join(part for part in earlier[start:] if part)
+        if before:
+            windows.append((f"{before} {current[:WINDOW_CHARS]}", len(before) + 1))
+    windows.append((current, 0))
+    return windows
+
+
+def _rank(assessment: RiskAssessment) -> Tuple[int, bool]:
+    return assessment.level.rank, assessment.kind != "none"
+
+
+def _assess(text, history) -> RiskAssessment:
+    if isinstance(history, (str, bytes)):
+        history = [history]
+    history = [as_text(message)[-MAX_CHARS:] for message in (history or ())]
+    matcher = risk_matcher()
+    denied = DeniedWords()
+    best = RiskAssessment()
+    # Longest window first, so its denials ("im not gonna" + "hurt myself") are known to the shorter ones;
+    # on a tie the longer window wins, as it knows who the message is about ("my friend" + "took pills").
+    for window, current_start in _windows(as_text(text)[-MAX_CHARS:], history):
+        assessment = _verdict(_score(matcher.find(window), current_start, denied))
+        if _rank(assessment) > _rank(best):
+            best = assessment
+    return best
+
+
+def assess(text, history: Sequence[str] = ()) -> RiskAssessment:
+    """The risk in `text`, read with the child's `history` (earlier messages, oldest first; the last 3 are used)."""
+    try:
+        return _assess(text, history)
+    except Exception:  # noqa: BLE001 - a crash here would silence the safety net; fail loudly in the log instead
+        log.exception("risk assessment failed; reporting concern so a person looks at it")
+        return RiskAssessment(level=RiskLevel.CONCERN, evidence=(Evidence("detector.error", ""),))

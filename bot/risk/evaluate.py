@@ -1,0 +1,176 @@
+"""Scores the detector on a labelled file (data/risk/eval.tsv or eval_multi.tsv) and prints the table."""
+import csv
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+from bot.risk.assessment import RiskAssessment, RiskLevel
+from bot.risk.detector import assess
+
+# The targets the detector must meet (tests/risk and `--eval` both use these).
+MIN_RECALL = {RiskLevel.IMMINENT: 1.00, RiskLevel.HIGH: 0.98, RiskLevel.CONCERN: 0.90}
+MAX_FALSE_POSITIVE_RATE = 0.05
+RISK_LEVELS = (RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN)
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    level: RiskLevel
+    kind: str
+    about: str
+    history: tuple = ()
+    case: str = ""
+
+
+@dataclass
+class Outcome:
+    example: Example
+    result: RiskAssessment
+    seconds: float
+
+
+@dataclass
+class Report:
+    title: str
+    outcomes: List[Outcome] = field(default_factory=list)
+
+    def _expected(self, level: RiskLevel) -> List[Outcome]:
+        return [o for o in self.outcomes if o.example.level == level]
+
+    def recall(self, level: RiskLevel) -> float:
+        expected = self._expected(level)
+        return sum(o.result.level == level for o in expected) / len(expected) if expected else 1.0
+
+    def precision(self, level: RiskLevel) -> float:
+        predicted = [o for o in self.outcomes if o.result.level == level]
+        return sum(o.example.level == level for o in predicted) / len(predicted) if predicted else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        expected_none = self._expected(RiskLevel.NONE)
+        flagged = sum(o.result.level > RiskLevel.NONE for o in expected_none)
+        return flagged / len(expected_none) if expected_none else 0.0
+
+    def _detected(self) -> List[Outcome]:
+        return [o for o in self.outcomes if o.example.level > RiskLevel.NONE and o.result.level > RiskLevel.NONE]
+
+    @property
+    def kind_accuracy(self) -> float:
+        detected = self._detected()
+        return sum(o.result.kind == o.example.kind for o in detected) / len(detected) if detected else 1.0
+
+    @property
+    def about_accuracy(self) -> float:
+        detected = self._detected()
+        return sum(o.result.about == o.example.about for o in detected) / len(detected) if detected else 1.0
+
+    @property
+    def serious_missed_as_none(self) -> List[Outcome]:
+        return [o for o in self.misses if o.result.level == RiskLevel.NONE]
+
+    @property
+    def misses(self) -> List[Outcome]:
+        """Expected imminent or high, classified lower."""
+        return [
+            o for o in self.outcomes if o.example.level >= RiskLevel.HIGH and o.result.level < o.example.level
+        ]
+
+    @property
+    def failures(self) -> List[str]:
+        failed = [
+            f"recall {level.value} {self.recall(level):.2f} < {minimum:.2f}"
+            for level, minimum in MIN_RECALL.items()
+            if self.recall(level) < minimum
+        ]
+        if self.false_positive_rate > MAX_FALSE_POSITIVE_RATE:
+            failed.append(f"false-positive rate {self.false_positive_rate:.3f} > {MAX_FALSE_POSITIVE_RATE}")
+        if self.serious_missed_as_none:
+            failed.append(f"{len(self.serious_missed_as_none)} imminent/high message(s) classified none")
+        return failed
+
+    def format(self) -> str:
+        lines = [self.title, f"{'level':<10}{'count':>7}{'recall':>8}{'precision':>11}{'predicted':>11}"]
+        for level in RISK_LEVELS + (RiskLevel.NONE,):
+            predicted = sum(o.result.level == level for o in self.outcomes)
+            lines.append(
+                f"{level.value:<10}{len(self._expected(level)):>7}{self.recall(level):>8.2f}"
+                f"{self.precision(level):>11.2f}{predicted:>11}"
+            )
+        lines.append(f"false-positive rate on none: {self.false_positive_rate:.3f} (target <= {MAX_FALSE_POSITIVE_RATE})")
+        lines.append(f"kind accuracy on detected risk lines: {self.kind_accuracy:.3f}; about accuracy: {self.about_accuracy:.3f}")
+        times = sorted(o.seconds * 1000 for o in self.outcomes)
+        if times:
+            p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+            lines.append(f"time per message: mean {statistics.mean(times):.2f} ms, p95 {p95:.2f} ms")
+        lines.append(f"misses (expected imminent/high, classified lower): {len(self.misses)}")
+        lines += [_describe(o) for o in self.misses]
+        wrong = [o for o in self.outcomes if o not in self.misses and o.result.level != o.example.level]
+        if wrong:
+            lines.append(f"other level differences: {len(wrong)}")
+            lines += [_describe(o) for o in wrong]
+        lines.append("PASS" if not self.failures else "FAIL: " + "; ".join(self.failures))
+        return "\n".join(lines)
+
+
+def _describe(outcome: Outcome) -> str:
+    example, result = outcome.example, outcome.result
+    case = f"{example.case} " if example.case else ""
+    return f"  {case}expected {example.level.value}/{example.kind} got {result.level.value}/{result.kind}: {example.text}"
+
+
+def _rows(path: Path) -> List[Dict[str, str]]:
+    with open(path, encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def load_examples(path: Path) -> List[Example]:
+    """Single messages, or (header starting `case`) messages with the earlier messages of their case as history."""
+    examples: List[Example] = []
+    history: Dict[str, List[str]] = {}
+    for row in _rows(path):
+        case = row.get("case", "")
+        earlier = history.setdefault(case, []) if case else []
+        examples.append(
+            Example(row["text"], RiskLevel(row["level"]), row["kind"], row["about"], tuple(earlier), case)
+        )
+        if case:
+            earlier.append(row["text"])
+    return examples
+
+
+def run(examples: List[Example], title: str) -> Report:
+    assess("warm up")
+    report = Report(title)
+    for example in examples:
+        started = time.perf_counter()
+        result = assess(example.text, example.history)
+        report.outcomes.append(Outcome(example, result, time.perf_counter() - started))
+    return report
+
+
+def last_of_each_case(report: Report, title: str) -> Report:
+    last: Dict[str, Outcome] = {}
+    for outcome in report.outcomes:
+        last[outcome.example.case] = outcome
+    return Report(title, list(last.values()))
+
+
+def evaluate_file(path: Path) -> List[Report]:
+    examples = load_examples(path)
+    is_multi = any(example.case for example in examples)
+    report = run(examples, f"{path.name}: {'every line' if is_multi else 'single messages'} ({len(examples)})")
+    if not is_multi:
+        return [report]
+    return [report, last_of_each_case(report, f"{path.name}: last line of each case")]
+
+
+def format_reports(reports: List[Report]) -> str:
+    return "\n\n".join(report.format() for report in reports)
+
+
+def failures(reports: List[Report]) -> List[str]:
+    return [failure for report in reports for failure in report.failures]

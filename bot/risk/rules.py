@@ -1,0 +1,92 @@
+"""Loads the risk rules from patterns.yaml and compiles their shorthand phrases into spaCy Matcher patterns."""
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from bot.risk.assessment import KINDS, RiskLevel
+from bot.risk.normalize import lexicon
+
+PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
+FROM_CONTEXT = "from_context"
+
+TokenPattern = List[dict]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: RiskLevel
+    kind: str
+    patterns: Tuple[TokenPattern, ...]
+    escalate: Dict[str, RiskLevel] = field(default_factory=dict)
+    about: Optional[str] = None
+    manipulation: bool = False
+    requires: Tuple[TokenPattern, ...] = ()
+    harmless: bool = False
+
+
+def compile_token(word: str, classes: Dict[str, List[str]]) -> dict:
+    """One shorthand word ("want", "a|b", "~kill", "@pills", "*", with an optional "?") as a spaCy token pattern."""
+    optional = word.endswith("?") and len(word) > 1
+    word = word[:-1] if optional else word
+    if word == "*":
+        token: dict = {}
+    elif word.startswith("@"):
+        token = {"LOWER": {"IN": [str(item).lower() for item in classes[word[1:]]]}}
+    elif word.startswith("~"):
+        token = {"LEMMA": {"IN": word[1:].split("|")}}
+    else:
+        choices = word.split("|")
+        token = {"LOWER": choices[0]} if len(choices) == 1 else {"LOWER": {"IN": choices}}
+    if optional:
+        token["OP"] = "?"
+    return token
+
+
+def compile_phrase(phrase: str, classes: Dict[str, List[str]]) -> TokenPattern:
+    return [compile_token(word, classes) for word in phrase.split()]
+
+
+def _patterns(entry: dict, key: str, classes) -> Tuple[TokenPattern, ...]:
+    compiled = [compile_phrase(phrase, classes) for phrase in entry.get(key, [])]
+    if key == "phrases":
+        compiled += entry.get("patterns", [])
+    return tuple(compiled)
+
+
+def _rule(entry: dict, classes, harmless: bool = False) -> Rule:
+    kind = entry.get("kind", "none")
+    if kind not in KINDS + (FROM_CONTEXT,):
+        raise ValueError(f"rule {entry['id']}: unknown kind {kind}")
+    return Rule(
+        id=entry["id"],
+        level=RiskLevel(entry.get("level", "none")),
+        kind=kind,
+        patterns=_patterns(entry, "phrases", classes),
+        escalate={when: RiskLevel(level) for when, level in entry.get("escalate", {}).items()},
+        about=entry.get("about"),
+        manipulation=bool(entry.get("manipulation", False)),
+        requires=_patterns(entry, "requires", classes),
+        harmless=harmless,
+    )
+
+
+def raw_rules() -> dict:
+    with open(PATTERNS_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> Tuple[Rule, ...]:
+    classes = lexicon()["classes"]
+    data = raw_rules()
+    risk = [_rule(entry, classes) for entry in data["rules"]]
+    harmless = [_rule(entry, classes, harmless=True) for entry in data["harmless"]]
+    ids = [rule.id for rule in risk + harmless]
+    duplicates = {rule_id for rule_id in ids if ids.count(rule_id) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate rule ids in {PATTERNS_FILE.name}: {sorted(duplicates)}")
+    return tuple(risk + harmless)

@@ -18,8 +18,13 @@ NEGATION_REACH = 3  # words before a match that a "not" can reach: "i do not wan
 NEGATION_BRIDGE = {"do", "does", "did", "am", "is", "are", "was", "going", "to", "want", "really", "even",
                    "actually", "ever", "would", "will", "wish", "try", "trying", "planning", "about", "gonna"}
 ABOUT_REACH = 8
+# words before a match where an "I" makes it the writer's own, whatever frame the message is in
+FRAME_PERSON_REACH = 4
 FIRST_PERSON = {"i", "me", "my", "myself", "meself", "we", "us"}
 # Around an offender threat these are the offender or his people, not someone else at risk.
+# the kinds a story, a song or a lesson may be about; an offender or an abuser is always real
+STORY_KINDS = {"suicide", "self_harm", "from_context"}
+PRONOUNS = {"she", "her", "herself", "themselves", "himself", "someone", "girl", "boy"}
 OFFENDERS_PEOPLE = {"someone", "himself", "mates", "friends", "boy"}
 # Far beyond any chat message; a pasted essay is cut to its end, where the newest words are.
 MAX_CHARS = 20_000
@@ -57,6 +62,11 @@ def _escalated(findings: Findings, match: Match) -> RiskLevel:
 
 def _third_party() -> FrozenSet[str]:
     return frozenset(lexicon()["classes"]["third_party"])
+
+
+def _relations() -> FrozenSet[str]:
+    """The people in third_party who are someone the child knows (a friend, a sister), not just a pronoun."""
+    return _third_party() - PRONOUNS
 
 
 def _about_inside(words: Iterable[str]) -> Optional[str]:
@@ -115,11 +125,29 @@ def _keep_longest(candidates):
     return kept
 
 
+def _first_person_near(findings: Findings, match: Match) -> bool:
+    words = findings.doc[max(0, match.start - FRAME_PERSON_REACH) : match.end]
+    return any(token.lower_ in {"i", "me", "my", "myself", "meself"} for token in words)
+
+
+def _framed_away(findings: Findings, match: Match) -> bool:
+    """A frame of the whole message (a joke about the canteen, a song, a lesson) says this is not the child's risk."""
+    for frame in findings.frames:
+        if frame.drops == "hyperbole" and match.rule.hyperbole:
+            return True
+        if frame.drops == "not_first_person" and match.rule.kind in STORY_KINDS and not _first_person_near(findings, match):
+            if not any(token.lower_ in _relations() for token in findings.doc):
+                return True
+    return False
+
+
 def _score(findings: Findings, current_start: int, denied: DeniedWords) -> List[Scored]:
     harmless = [match for match in findings.matches if match.rule.harmless]
     candidates = []
     for match in findings.matches:
         if match.rule.harmless or any(match.overlaps(idiom) for idiom in harmless):
+            continue
+        if _framed_away(findings, match):
             continue
         span = findings.doc[match.start : match.end]
         place = (span.start_char - current_start, span.end_char - current_start)

@@ -10,10 +10,12 @@ from spacy.tokens import Doc
 
 from bot import settings
 from bot.risk.normalize import lexicon
-from bot.risk.rules import Rule, load_rules
+from bot.risk.rules import Frame, Rule, load_frames, load_rules
 
 log = logging.getLogger(__name__)
 REQUIRES = "#requires"
+FRAME_WHEN = "frame#when#"
+FRAME_UNLESS = "frame#unless#"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Findings:
     matches: Tuple[Match, ...]
     # "now" / "later" when a time word of that sort is in the message
     times: frozenset
+    # the frames (rules.Frame) that hold for this message
+    frames: Tuple[Frame, ...] = ()
 
 
 def _load_pipeline():
@@ -61,6 +65,12 @@ class RiskMatcher:
             self.matcher.add(rule.id, list(rule.patterns))
             if rule.requires:
                 self.matcher.add(rule.id + REQUIRES, list(rule.requires))
+        self.frames = load_frames()
+        for frame in self.frames:
+            for index, group in enumerate(frame.when):
+                self.matcher.add(f"{FRAME_WHEN}{frame.id}#{index}", list(group))
+            if frame.unless:
+                self.matcher.add(f"{FRAME_UNLESS}{frame.id}", list(frame.unless))
         self.times = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for when, phrases in lexicon()["time"].items():
             self.times.add(when, [self.nlp.make_doc(str(phrase)) for phrase in phrases])
@@ -79,14 +89,21 @@ class RiskMatcher:
         raw = [(self.nlp.vocab.strings[key], start, end) for key, start, end in self.matcher(doc)]
         present: Set[str] = {name[: -len(REQUIRES)] for name, _, _ in raw if name.endswith(REQUIRES)}
         matches: List[Match] = []
+        names = {name for name, _, _ in raw}
+        frames = tuple(
+            frame
+            for frame in self.frames
+            if all(f"{FRAME_WHEN}{frame.id}#{index}" in names for index in range(len(frame.when)))
+            and f"{FRAME_UNLESS}{frame.id}" not in names
+        )
         for name, start, end in raw:
-            if name.endswith(REQUIRES):
+            if name.endswith(REQUIRES) or name.startswith("frame#"):
                 continue
             rule = self.rules[name]
             if rule.requires and rule.id not in present:
                 continue
             matches.append(Match(rule, start, end, doc[start:end].text))
-        return Findings(doc, tuple(matches), self._time_words(doc))
+        return Findings(doc, tuple(matches), self._time_words(doc), frames)
 
 
 @lru_cache(maxsize=1)

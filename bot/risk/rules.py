@@ -26,6 +26,23 @@ class Rule:
     manipulation: bool = False
     requires: Tuple[TokenPattern, ...] = ()
     harmless: bool = False
+    # words children also use as a joke or an exaggeration ("i wanna die", "my life is over")
+    hyperbole: bool = False
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a whole message is about, when it makes some risk words not the child's own risk.
+
+    The frame holds when a phrase of every `when` group is in the message and no `unless` phrase is;
+    it then drops the risk matches it `drops`: `hyperbole` (rules marked so) or `not_first_person`
+    (matches with no I/me/my in or just before them: a character, a song, a lesson).
+    """
+
+    id: str
+    when: Tuple[Tuple[TokenPattern, ...], ...]
+    unless: Tuple[TokenPattern, ...]
+    drops: str
 
 
 def compile_token(word: str, classes: Dict[str, List[str]]) -> dict:
@@ -71,6 +88,21 @@ def _rule(entry: dict, classes, harmless: bool = False) -> Rule:
         manipulation=bool(entry.get("manipulation", False)),
         requires=_patterns(entry, "requires", classes),
         harmless=harmless,
+        hyperbole=bool(entry.get("hyperbole", False)),
+    )
+
+
+FRAME_DROPS = ("hyperbole", "not_first_person")
+
+
+def _frame(entry: dict, classes) -> Frame:
+    if entry["drops"] not in FRAME_DROPS:
+        raise ValueError(f"frame {entry['id']}: drops must be one of {FRAME_DROPS}")
+    return Frame(
+        id=entry["id"],
+        when=tuple(tuple(compile_phrase(phrase, classes) for phrase in group) for group in entry["when"]),
+        unless=tuple(compile_phrase(phrase, classes) for phrase in entry.get("unless", [])),
+        drops=entry["drops"],
     )
 
 
@@ -90,3 +122,9 @@ def load_rules() -> Tuple[Rule, ...]:
     if duplicates:
         raise ValueError(f"duplicate rule ids in {PATTERNS_FILE.name}: {sorted(duplicates)}")
     return tuple(risk + harmless)
+
+
+@lru_cache(maxsize=1)
+def load_frames() -> Tuple[Frame, ...]:
+    classes = lexicon()["classes"]
+    return tuple(_frame(entry, classes) for entry in raw_rules().get("frames", []))

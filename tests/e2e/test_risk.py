@@ -5,6 +5,11 @@ import urllib.request
 import pytest
 
 from bot.content.facts import verified_contacts
+from bot.risk import RiskLevel, assess
+from bot.risk.evaluate import load_examples
+from tests.conftest import PROJECT_ROOT
+
+HELDOUT = PROJECT_ROOT / "data" / "risk" / "heldout.tsv"
 
 FACTS = verified_contacts()
 
@@ -88,3 +93,30 @@ def test_the_highest_risk_level_is_kept_for_the_conversation(assistant, chat):
     url = f"{assistant.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.token}"
     with urllib.request.urlopen(url, timeout=10) as response:
         assert json.load(response)["slots"]["risk_level"] == "high"
+
+
+def test_through_the_pipeline_the_classifier_only_adds_to_the_detector(assistant, record_summary):
+    """Through the whole NLU pipeline: the detector's answer is never lost, and the figures are printed."""
+    answered, caught, totals = {}, {}, {}
+    for case in load_examples(HELDOUT):
+        request = urllib.request.Request(
+            f"{assistant.rasa_url}/model/parse?token={assistant.token}",
+            data=json.dumps({"text": case.text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            intent = json.load(response)["intent"]["name"]
+        risk_answer = intent.startswith("risk_") or intent == "immediate_danger"
+        detected = assess(case.text).level > RiskLevel.NONE
+        assert risk_answer or not detected, f"the detector's finding was lost: {case.text!r}"
+        level = case.level.value
+        totals[level] = totals.get(level, 0) + 1
+        answered[level] = answered.get(level, 0) + risk_answer
+        caught[level] = caught.get(level, 0) + detected
+    record_summary(
+        "risk set data/risk/heldout.tsv (written blind, since used to improve the rules) through the whole pipeline:\n"
+        + "\n".join(
+            f"  {level:<9} risk answer {answered[level]}/{totals[level]} (detector alone {caught[level]})"
+            for level in ("imminent", "high", "concern", "none")
+        )
+    )

@@ -6,7 +6,7 @@ from bot.risk.normalize import lexicon, normalize
 from bot.risk.rules import load_rules, raw_rules
 from tests.conftest import PROJECT_ROOT
 
-EVAL_FILES = [PROJECT_ROOT / "data" / "risk" / name for name in ("eval.tsv", "eval_multi.tsv")]
+EVAL_FILES = [PROJECT_ROOT / "data" / "risk" / name for name in ("eval.tsv", "eval_multi.tsv", "heldout.tsv")]
 
 
 # Lines of one to three words ("kms", "hes outside", "im going to") are a single phrase that any rule for
@@ -29,10 +29,14 @@ def _written_entries():
     for entry in data["rules"] + data["harmless"]:
         yield from entry.get("phrases", [])
         yield from entry.get("requires", [])
+    for frame in data.get("frames", []):
+        for group in frame["when"]:
+            yield from group
+        yield from frame.get("unless", [])
     lex = lexicon()
     yield from lex["spellings"]
     yield from (str(value) for value in lex["spellings"].values())
-    for words in list(lex["classes"].values()) + list(lex["time"].values()):
+    for words in list(lex["classes"].values()) + list(lex["time"].values()) + [lex["fuzzy"]["words"]]:
         yield from (str(word) for word in words)
 
 
@@ -54,3 +58,25 @@ def test_no_entry_is_a_whole_evaluation_line(entry):
     plain = " ".join(word.strip("~@?") for word in str(entry).split()).lower()
     lines = _eval_sentences()
     assert str(entry).lower() not in lines and plain not in lines
+
+
+def test_generated_spelling_files_are_up_to_date():
+    # Run `python -m bot.risk.misspellings` after changing the `fuzzy` section of lexicon.yaml.
+    from bot.risk.misspellings import generate, real_words, words_not_to_split
+    from bot.risk.normalize import misspellings, unsplit
+
+    known = real_words()
+    assert misspellings() == generate(lexicon()["fuzzy"]["words"], known)
+    assert unsplit() == frozenset(words_not_to_split(known))
+
+
+def test_misspellings_are_never_everyday_words():
+    everyday = {"did", "dig", "pie", "tie", "bill", "fill", "will", "went", "what", "cat", "cute", "hit", "hut",
+                "waiting", "wanted", "release", "during", "anything", "itself", "living", "dyed", "dead"}
+    assert not everyday & set(misspellings_table())
+
+
+def misspellings_table():
+    from bot.risk.normalize import misspellings
+
+    return misspellings()

@@ -1,5 +1,6 @@
 """Command line: `python -m bot.risk` prints `level<TAB>text` for each line of standard input;
-`python -m bot.risk --eval FILE` prints the evaluation table and fails below the targets."""
+`python -m bot.risk --eval FILE` prints the evaluation table and fails below the targets;
+`--rules-only` leaves out the statistical model."""
 import argparse
 import sys
 from pathlib import Path
@@ -10,16 +11,17 @@ from bot.risk.detector import assess
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--eval", type=Path, metavar="FILE", help="a labelled .tsv (data/risk/eval.tsv)")
+    parser.add_argument("--rules-only", action="store_true", help="without the statistical model")
     args = parser.parse_args()
     if args.eval:
         from bot.risk.evaluate import evaluate_file, failures, format_reports
 
-        reports = evaluate_file(args.eval)
+        reports = evaluate_file(args.eval, use_model=not args.rules_only)
         print(format_reports(reports))
         return 1 if failures(reports) else 0
     for line in sys.stdin:
         text = line.rstrip("\n")
-        print(f"{assess(text).level.value}\t{text}", flush=True)
+        print(f"{assess(text, use_model=not args.rules_only).level.value}\t{text}", flush=True)
     return 0
 
 

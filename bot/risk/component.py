@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.risk import RiskLevel, assess
+from bot.risk import RiskLevel, assess, warm_up
 
 RISK_INTENT_PREFIX = "risk_"
 HISTORY_MESSAGES = 3
@@ -58,7 +58,7 @@ class RiskDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "RiskDetector":
-        assess("warm up")  # load the spaCy pipeline and patterns now, not on a child's first message
+        warm_up()
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -5,6 +5,7 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 from bot.risk.matcher import Findings, Match, risk_matcher
+from bot.risk.model import risk_model, second_opinion
 from bot.risk.normalize import as_text, lexicon, normalize
 from bot.risk.rules import FROM_CONTEXT
 
@@ -159,7 +160,8 @@ def _score(findings: Findings, current_start: int, denied: DeniedWords) -> List[
         if level > RiskLevel.NONE:
             candidates.append((match, level, place))
     kept = _keep_longest(candidates)
-    context = [item for item in kept if item[0].rule.kind != FROM_CONTEXT]
+    # A shorter match inside a longer one still gives it its kind ("want to cut" inside "want to cut again").
+    context = [item for item in candidates if item[0].rule.kind != FROM_CONTEXT]
     context_kind = None
     if context:
         strongest = max(context, key=lambda item: (item[1].rank, item[0].rule.kind != "none"))
@@ -210,26 +212,53 @@ def _rank(assessment: RiskAssessment) -> Tuple[int, bool]:
     return assessment.level.rank, assessment.kind != "none"
 
 
-def _assess(text, history) -> RiskAssessment:
+def _assess(text, history) -> Tuple[RiskAssessment, bool]:
+    """The rules' verdict, and whether the rules have read the message itself: a harmless idiom or a frame
+    matched it, or the verdict names a kind of risk. Plain distress ("everything is ruined") or a rule that only
+    counts beside another signal ("got it all sorted") leave room for the model's reading.
+    """
     if isinstance(history, (str, bytes)):
         history = [history]
     history = [as_text(message)[-MAX_CHARS:] for message in (history or ())]
     matcher = risk_matcher()
     denied = DeniedWords()
     best = RiskAssessment()
+    findings = None
     # Longest window first, so its denials ("im not gonna" + "hurt myself") are known to the shorter ones;
     # on a tie the longer window wins, as it knows who the message is about ("my friend" + "took pills").
+    # The last window is the message alone.
     for window, current_start in _windows(as_text(text)[-MAX_CHARS:], history):
-        assessment = _verdict(_score(matcher.find(window), current_start, denied))
+        findings = matcher.find(window)
+        assessment = _verdict(_score(findings, current_start, denied))
         if _rank(assessment) > _rank(best):
             best = assessment
-    return best
+    idiom = any(match.rule.harmless for match in findings.matches)
+    return best, bool(findings.frames) or idiom or best.kind != "none"
 
 
-def assess(text, history: Sequence[str] = ()) -> RiskAssessment:
-    """The risk in `text`, read with the child's `history` (earlier messages, oldest first; the last 3 are used)."""
+def assess(text, history: Sequence[str] = (), use_model: bool = True) -> RiskAssessment:
+    """The risk in `text`, read with the child's `history` (earlier messages, oldest first; the last 3 are used).
+
+    The rules decide. With `use_model`, where no rule matched at all, the statistical model (model.py) may
+    find risk in wording the rules do not know; where a rule read the words (an idiom, a denial, a joke),
+    its reading stands.
+    """
     try:
-        return _assess(text, history)
+        verdict, rules_matched = _assess(text, history)
     except Exception:  # noqa: BLE001 - a crash here would silence the safety net; fail loudly in the log instead
         log.exception("risk assessment failed; reporting concern so a person looks at it")
         return RiskAssessment(level=RiskLevel.CONCERN, evidence=(Evidence("detector.error", ""),))
+    if not use_model or rules_matched:
+        return verdict
+    try:
+        return second_opinion(verdict, as_text(text))
+    except Exception:  # noqa: BLE001 - the rules' verdict stands on its own
+        log.exception("risk model failed; using the rules' verdict")
+        return verdict
+
+
+def warm_up() -> None:
+    """Loads the spaCy pipeline, the rules and the model now, not on a child's first message."""
+    risk_matcher()
+    risk_model()
+    assess("a first message reads every table once", history=["and this one too"])

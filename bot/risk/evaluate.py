@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from bot.risk.assessment import RiskAssessment, RiskLevel
-from bot.risk.detector import assess
+from bot.risk.detector import assess, warm_up
 
 # The targets the detector must meet (tests/risk and `--eval` both use these).
 MIN_RECALL = {RiskLevel.IMMINENT: 1.00, RiskLevel.HIGH: 0.98, RiskLevel.CONCERN: 0.90}
@@ -142,12 +142,12 @@ def load_examples(path: Path) -> List[Example]:
     return examples
 
 
-def run(examples: List[Example], title: str) -> Report:
-    assess("warm up")
+def run(examples: List[Example], title: str, use_model: bool = True) -> Report:
+    warm_up()
     report = Report(title)
     for example in examples:
         started = time.perf_counter()
-        result = assess(example.text, example.history)
+        result = assess(example.text, example.history, use_model=use_model)
         report.outcomes.append(Outcome(example, result, time.perf_counter() - started))
     return report
 
@@ -159,10 +159,13 @@ def last_of_each_case(report: Report, title: str) -> Report:
     return Report(title, list(last.values()))
 
 
-def evaluate_file(path: Path) -> List[Report]:
+def evaluate_file(path: Path, use_model: bool = True) -> List[Report]:
+    """Scores the whole detector, or with `use_model` false the rules alone (the deterministic floor)."""
     examples = load_examples(path)
     is_multi = any(example.case for example in examples)
-    report = run(examples, f"{path.name}: {'every line' if is_multi else 'single messages'} ({len(examples)})")
+    which = "" if use_model else ", rules only"
+    title = f"{path.name}{which}: {'every line' if is_multi else 'single messages'} ({len(examples)})"
+    report = run(examples, title, use_model)
     if not is_multi:
         return [report]
     return [report, last_of_each_case(report, f"{path.name}: last line of each case")]

@@ -1,8 +1,9 @@
-"""The detector meets its recall and false-positive targets on the labelled evaluation files."""
+"""The detector meets its recall and false-positive targets on the labelled evaluation files; the rules alone
+catch every imminent and high message there (the deterministic safety net under the statistical model)."""
 import pytest
 
 from bot.risk.assessment import RiskLevel
-from bot.risk.evaluate import evaluate_file, format_reports
+from bot.risk.evaluate import MAX_FALSE_POSITIVE_RATE, evaluate_file, format_reports
 from tests.conftest import PROJECT_ROOT
 
 EVAL_FILES = ["eval.tsv", "eval_multi.tsv"]
@@ -22,6 +23,13 @@ def test_no_serious_message_is_missed_entirely(name):
         assert not report.serious_missed_as_none, [o.example.text for o in report.serious_missed_as_none]
 
 
+@pytest.mark.parametrize("name", EVAL_FILES)
+def test_rules_alone_catch_every_imminent_and_high_message(name):
+    for report in evaluate_file(PROJECT_ROOT / "data" / "risk" / name, use_model=False):
+        assert not report.misses, report.format()
+        assert report.false_positive_rate <= MAX_FALSE_POSITIVE_RATE, report.format()
+
+
 HELDOUT = PROJECT_ROOT / "data" / "risk" / "heldout.tsv"
 # A RATCHET, not the goal: the goal is the issue's targets (evaluate.MIN_RECALL, MAX_FALSE_POSITIVE_RATE).
 # These are the figures the detector reached on heldout.tsv once its misses had been studied (spelling slips,
@@ -32,10 +40,37 @@ HELDOUT_MIN_RECALL = {RiskLevel.IMMINENT: 1.00, RiskLevel.HIGH: 1.00, RiskLevel.
 HELDOUT_MAX_FALSE_POSITIVE_RATE = 0.000
 
 
-def test_heldout_is_no_worse_than_reached(record_summary):
-    (report,) = evaluate_file(HELDOUT)
+def test_heldout_is_no_worse_than_reached_by_the_rules(record_summary):
+    # the statistical model learns from this file, so it says nothing about the model; the rules alone are held
+    (report,) = evaluate_file(HELDOUT, use_model=False)
     record_summary(format_reports([report]))
     for level, minimum in HELDOUT_MIN_RECALL.items():
         assert report.recall(level) >= minimum, report.format()
     assert report.false_positive_rate <= HELDOUT_MAX_FALSE_POSITIVE_RATE, report.format()
     assert not report.serious_missed_as_none, [o.example.text for o in report.serious_missed_as_none]
+
+
+FRESH = PROJECT_ROOT / "data" / "risk" / "fresh.tsv"
+# Also a RATCHET. fresh.tsv was written blind (by someone who saw neither the rules, the model's data nor the other
+# sets) and never trained on. Measured once: imminent 0.82, high 0.83, concern 0.78, false alarms 0.032, 8 serious
+# messages called none. Two detector defects its misses showed were then fixed (see docs/risk-evaluation.md).
+FRESH_MIN_RECALL = {RiskLevel.IMMINENT: 35 / 40, RiskLevel.HIGH: 52 / 60, RiskLevel.CONCERN: 35 / 45}
+FRESH_MAX_FALSE_POSITIVE_RATE = 4 / 95
+FRESH_MAX_SERIOUS_CALLED_NONE = 4
+
+
+def test_fresh_blind_set_is_no_worse_than_reached(record_summary):
+    (report,) = evaluate_file(FRESH)
+    record_summary(format_reports([report]))
+    for level, minimum in FRESH_MIN_RECALL.items():
+        assert report.recall(level) >= minimum, report.format()
+    assert report.false_positive_rate <= FRESH_MAX_FALSE_POSITIVE_RATE, report.format()
+    assert len(report.serious_missed_as_none) <= FRESH_MAX_SERIOUS_CALLED_NONE, report.format()
+
+
+def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
+    (rules,) = evaluate_file(FRESH, use_model=False)
+    (whole,) = evaluate_file(FRESH)
+    assert len(whole.serious_missed_as_none) < len(rules.serious_missed_as_none)
+    for level in FRESH_MIN_RECALL:
+        assert whole.recall(level) >= rules.recall(level)

@@ -1,0 +1,59 @@
+"""The statistical second opinion: it only adds to the rules, is fast, and scores as sklearn would."""
+import pytest
+
+from bot.risk import RiskLevel, assess
+from bot.risk.evaluate import load_examples
+from bot.risk.model import HELD_BACK_FILES, TRAINING_FILES, risk_model, training_examples
+from bot.risk.normalize import normalize
+from tests.conftest import PROJECT_ROOT
+
+MESSAGES = ["i feel like im disappearing and nobody would notice", "hi", "how do i block him", "kms", ""]
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_hand_scoring_matches_sklearn(text):
+    model = risk_model()
+    for classifier in (model.levels, model.kinds):
+        normalised = normalize(text)
+        by_sklearn = classifier.regression.predict_proba(classifier.vectorizer.transform([normalised]))[0]
+        by_hand = classifier.probabilities(normalised)
+        for label, probability in zip(classifier.classes, by_sklearn):
+            assert by_hand[label] == pytest.approx(probability, abs=1e-9)
+
+
+def test_evaluation_and_blind_test_files_are_never_trained_on():
+    assert not {path.name for path in TRAINING_FILES} & {path.name for path in HELD_BACK_FILES}
+    trained = {text for text, _, _ in training_examples()}
+    for path in HELD_BACK_FILES:
+        assert not [e.text for e in load_examples(path) if normalize(e.text) in trained]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i dont want to die i just want it all to stop",  # a rule reads the denial: concern, whatever the model thinks
+        "my mum will kill me when she sees my phone bill",  # a rule knows the idiom
+        "i died like 5 times on this level",
+    ],
+)
+def test_where_a_rule_read_the_words_its_reading_stands(text):
+    assert assess(text) == assess(text, use_model=False)
+
+
+def test_the_model_never_lowers_the_rules():
+    examples = load_examples(PROJECT_ROOT / "data" / "risk" / "eval.tsv")
+    for example in examples:
+        assert assess(example.text).level >= assess(example.text, use_model=False).level
+
+
+def test_what_the_model_found_is_named_in_the_evidence():
+    found = [e for e in load_examples(PROJECT_ROOT / "data" / "risk" / "fresh.tsv") if assess(e.text).level > RiskLevel.NONE]
+    by_model = [e for e in found if assess(e.text, use_model=False).level == RiskLevel.NONE]
+    assert by_model, "the model found nothing the rules missed"
+    for example in by_model:
+        assert assess(example.text).evidence[-1].rule.startswith("model.")
+
+
+def test_a_fragment_is_left_to_the_window_over_earlier_messages():
+    assert assess("i want to").level == RiskLevel.NONE
+    assert assess("end it tonight", history=["i want to"]).level == RiskLevel.IMMINENT

@@ -1,10 +1,9 @@
-"""Starts the Rasa server and the action server on loopback, keeps them up, and stops both together.
+"""Starts the action server, Rasa and the web app on loopback, keeps them up, and stops them together.
 
 `make run` uses it from the command line; the end-to-end tests use `start_servers`.
 """
 import argparse
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Deque, Dict, List, Optional
 
 from bot import settings
+from bot.keys import kept_secret
 
 LOOPBACK = "127.0.0.1"
 QUIET_ENV = {
@@ -68,6 +68,7 @@ class Servers:
     rasa_url: str
     action_url: str
     token: str
+    web_url: Optional[str] = None
     servers: List[Server] = field(default_factory=list)
 
     @property
@@ -106,14 +107,7 @@ class Servers:
 
 def rasa_token() -> str:
     """The HTTP API token: RASA_TOKEN if set, else one kept (owner-only) under var/."""
-    if os.environ.get("RASA_TOKEN"):
-        return os.environ["RASA_TOKEN"]
-    token_file = settings.VAR_DIR / "rasa-token"
-    if not token_file.exists():
-        token_file.parent.mkdir(parents=True, exist_ok=True)
-        token_file.touch(mode=0o600)
-        token_file.write_text(secrets.token_urlsafe(32))
-    return token_file.read_text().strip()
+    return kept_secret("RASA_TOKEN", "rasa-token")
 
 
 def wait_until_up(url: str, processes: List[subprocess.Popen], timeout: float) -> None:
@@ -139,8 +133,11 @@ def start_servers(
     timeout: float = 180,
     token: Optional[str] = None,
     with_action_server: bool = True,
+    web_port: Optional[int] = None,
 ) -> Servers:
-    """Starts both servers, waits until they answer, and returns them running.
+    """Starts the servers, waits until they answer, and returns them running.
+
+    With `web_port`, the web app (bot.web) starts too, talking to this Rasa.
 
     Without the action server, Rasa still calls its address and finds nobody: the tests
     use that to check the bot keeps helping when the action server is down.
@@ -177,6 +174,13 @@ def start_servers(
     ]
     if not with_action_server:
         servers.servers = servers.servers[1:]
+    if web_port is not None:
+        servers.web_url = f"http://{LOOPBACK}:{web_port}"
+        servers.servers.append(Server(
+            name="web app",
+            command=[sys.executable, "-m", "bot.web", "--host", LOOPBACK, "--port", str(web_port)],
+            env={**env, "RASA_URL": servers.rasa_url}, health_url=f"{servers.web_url}/healthz", log_file=log("web"),
+        ))
     try:
         for server in servers.servers:
             server.start()
@@ -192,12 +196,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=settings.ACTION_SERVER_PORT)
+    parser.add_argument("--web-port", type=int, default=settings.WEB_PORT)
     args = parser.parse_args()
 
-    print("Starting the action server and Rasa (loading the model takes about 35 s)...", flush=True)
-    servers = start_servers(rasa_port=args.rasa_port, action_port=args.action_port)
+    print("Starting the action server, Rasa (loading the model takes about 35 s) and the web app...", flush=True)
+    servers = start_servers(rasa_port=args.rasa_port, action_port=args.action_port, web_port=args.web_port)
     print(
         "\nThe assistant is running.\n"
+        f"  Children's chat page:    {servers.web_url}/\n"
+        f"  Counsellor console:      {servers.web_url}/console"
+        "   (add a counsellor: python -m bot.users add NAME --role counsellor)\n"
         "  Chat in this terminal:   make shell          (in another terminal)\n"
         f"  REST channel:            POST {servers.rasa_url}/webhooks/rest/webhook"
         ' with {"sender": "any-id", "message": "hi"}\n'

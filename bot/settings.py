@@ -20,3 +20,18 @@ ACTION_ENDPOINT_URL = os.environ.get(
     "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{ACTION_SERVER_PORT}/webhook"
 )
 MODEL_PATH = Path(os.environ.get("MODEL_PATH", PROJECT_ROOT / "models" / "current.tar.gz"))
+
+# The web app (bot/web): the front door for children, counsellors and staff.
+WEB_HOST = os.environ.get("WEB_HOST", "127.0.0.1")
+WEB_PORT = int(os.environ.get("WEB_PORT", "8000"))
+# When counsellors are on duty ("09:00-00:00" is 9am to midnight; "00:00-00:00" round the clock).
+COUNSELLOR_HOURS = os.environ.get("COUNSELLOR_HOURS", "09:00-00:00")
+COUNSELLOR_TIMEZONE = os.environ.get("COUNSELLOR_TIMEZONE", "Europe/London")
+# Where the quick-exit button sends a child: a neutral page that gives nothing away.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "1000"))
+# Messages a child may send in RATE_WINDOW_SECONDS before being asked to slow down.
+RATE_MESSAGES = int(os.environ.get("RATE_MESSAGES", "8"))
+RATE_WINDOW_SECONDS = float(os.environ.get("RATE_WINDOW_SECONDS", "10"))
+# Session cookies are sent over HTTPS only, unless this is switched off for plain-HTTP loopback use.
+COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "false").lower() == "true"

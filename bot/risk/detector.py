@@ -142,9 +142,14 @@ def _framed_away(findings: Findings, match: Match) -> bool:
     return False
 
 
-def _score(findings: Findings, current_start: int, denied: DeniedWords) -> List[Scored]:
+def _escalated_by(match: Match, times: frozenset) -> bool:
+    return any(when in times and raised > match.rule.level for when, raised in match.rule.escalate.items())
+
+
+def _score(findings: Findings, current_start: int, denied: DeniedWords, current_times: frozenset) -> List[Scored]:
     harmless = [match for match in findings.matches if match.rule.harmless]
     candidates = []
+    earlier = []  # matches wholly in earlier messages: they give a kind, but are not this message's risk
     for match in findings.matches:
         if match.rule.harmless or any(match.overlaps(idiom) for idiom in harmless):
             continue
@@ -157,11 +162,19 @@ def _score(findings: Findings, current_start: int, denied: DeniedWords) -> List[
         if level >= RiskLevel.HIGH and (_negated(findings, match) or denied.overlaps(place)):
             denied.mark(place)
             level = RiskLevel.CONCERN
-        if level > RiskLevel.NONE:
+        if level == RiskLevel.NONE:
+            continue
+        # Words wholly in earlier messages were that message's risk, already answered; they count again only
+        # when this message adds to them ("im going to end it" + "tonight"). The conversation keeps the
+        # highest level seen (the risk_level slot), so nothing is forgotten.
+        if place[1] <= 0 and not _escalated_by(match, current_times):
+            earlier.append((match, level, place))
+        else:
             candidates.append((match, level, place))
     kept = _keep_longest(candidates)
-    # A shorter match inside a longer one still gives it its kind ("want to cut" inside "want to cut again").
-    context = [item for item in candidates if item[0].rule.kind != FROM_CONTEXT]
+    # A shorter match inside a longer one, or an earlier message, still gives a kind to a rule that takes it
+    # from its context ("want to cut" inside "want to cut again"; "i used to cut" + "doing it again now").
+    context = [item for item in candidates + earlier if item[0].rule.kind != FROM_CONTEXT]
     context_kind = None
     if context:
         strongest = max(context, key=lambda item: (item[1].rank, item[0].rule.kind != "none"))
@@ -227,9 +240,11 @@ def _assess(text, history) -> Tuple[RiskAssessment, bool]:
     # Longest window first, so its denials ("im not gonna" + "hurt myself") are known to the shorter ones;
     # on a tie the longer window wins, as it knows who the message is about ("my friend" + "took pills").
     # The last window is the message alone.
-    for window, current_start in _windows(as_text(text)[-MAX_CHARS:], history):
-        findings = matcher.find(window)
-        assessment = _verdict(_score(findings, current_start, denied))
+    windows = _windows(as_text(text)[-MAX_CHARS:], history)
+    alone = matcher.find(windows[-1][0])  # the message on its own, which is always the last window
+    for window, current_start in windows:
+        findings = alone if window is windows[-1][0] else matcher.find(window)
+        assessment = _verdict(_score(findings, current_start, denied, alone.times))
         if _rank(assessment) > _rank(best):
             best = assessment
     idiom = any(match.rule.harmless for match in findings.matches)

@@ -143,12 +143,21 @@ def load_examples(path: Path) -> List[Example]:
 
 
 def run(examples: List[Example], title: str, use_model: bool = True) -> Report:
+    """Each message assessed with its history; in a multi-message case the result is the case's highest so far,
+    as the conversation keeps it (the risk_level slot), which is what the labels of eval_multi.tsv describe."""
     warm_up()
     report = Report(title)
+    highest: Dict[str, RiskAssessment] = {}
     for example in examples:
         started = time.perf_counter()
         result = assess(example.text, example.history, use_model=use_model)
-        report.outcomes.append(Outcome(example, result, time.perf_counter() - started))
+        seconds = time.perf_counter() - started
+        if example.case:
+            before = highest.get(example.case)
+            if before is not None and (before.level.rank, before.kind != "none") >= (result.level.rank, result.kind != "none"):
+                result = before
+            highest[example.case] = result
+        report.outcomes.append(Outcome(example, result, seconds))
     return report
 
 

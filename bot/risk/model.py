@@ -48,6 +48,9 @@ MODEL_VERSION = "4"
 RAISE_AT = {RiskLevel.IMMINENT: 0.70, RiskLevel.HIGH: 0.70, RiskLevel.CONCERN: 0.90}
 # Fewer words than this are a fragment ("i want to"): the rules read fragments with the earlier messages.
 FEWEST_WORDS = 4
+# A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message.
+UNFINISHED = {"to", "the", "a", "an", "my", "i", "and", "of", "on", "in", "at", "going", "gonna", "wanna", "am", "is",
+              "was", "will", "would", "could", "just", "about", "from", "with", "so", "but", "because", "if"}
 # Long pastes are read at their end, where the newest words are.
 MODEL_CHARS = 2_000
 LEVELS = (RiskLevel.NONE, RiskLevel.CONCERN, RiskLevel.HIGH, RiskLevel.IMMINENT)
@@ -205,7 +208,8 @@ def second_opinion(verdict: RiskAssessment, text: str) -> RiskAssessment:
     """The rules' verdict, raised to what the model is confident of (the detector asks only where no rule named a kind)."""
     model = risk_model()
     normalised = normalize(text[-MODEL_CHARS:])
-    if model is None or len(normalised.split()) < FEWEST_WORDS:
+    words = normalised.split()
+    if model is None or len(words) < FEWEST_WORDS or words[-1] in UNFINISHED:
         return verdict
     opinion = model.opinion(normalised)
     if opinion.level <= verdict.level:

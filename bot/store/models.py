@@ -1,6 +1,6 @@
 """Declarative models of the bot's own tables (Rasa's `events` table is Rasa's)."""
 import enum
-from typing import Type
+from typing import Type, Union
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base
@@ -27,6 +27,16 @@ class RiskLevel(str, enum.Enum):
     HIGH = "high"
     IMMINENT = "imminent"
 
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent; members are declared least urgent first."""
+        return list(RiskLevel).index(self)
+
+    @classmethod
+    def highest(cls, *levels: Union["RiskLevel", str]) -> "RiskLevel":
+        """Returns the most urgent of `levels`."""
+        return max((cls(level) for level in levels), key=lambda level: level.rank)
+
 
 class AgeBand(str, enum.Enum):
     """The user's age group, which decides which services and wording fit."""
@@ -36,7 +46,41 @@ class AgeBand(str, enum.Enum):
     ADULT = "adult"
 
 
-def _enum_type(enum_class: Type[enum.Enum], name: str) -> sa.Enum:
+class UserRole(str, enum.Enum):
+    """What a staff account may do in the web app."""
+
+    COUNSELLOR = "counsellor"
+    SUPERVISOR = "supervisor"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class Speaker(str, enum.Enum):
+    """Who wrote a message of the transcript."""
+
+    CHILD = "child"
+    BOT = "bot"
+    COUNSELLOR = "counsellor"
+    SYSTEM = "system"
+
+
+class HandoffStatus(str, enum.Enum):
+    """Where a request for a counsellor is: in the queue, taken, or over."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class HandoffReason(str, enum.Enum):
+    """Why a conversation was passed to a counsellor."""
+
+    RISK = "risk"
+    CHILD_ASKED = "child_asked"
+    COUNSELLOR_PICKED = "counsellor_picked"
+
+
+def _enum_type(enum_class: Type[enum.Enum], name: str, length: int = 16) -> sa.Enum:
     # A VARCHAR with a CHECK constraint named `name` behaves the same on SQLite
     # and PostgreSQL, and needs no CREATE TYPE in migrations.
     return sa.Enum(
@@ -44,7 +88,7 @@ def _enum_type(enum_class: Type[enum.Enum], name: str) -> sa.Enum:
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=length,
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
@@ -73,3 +117,105 @@ class Conversation(Base):
         server_default=RiskLevel.NONE.value,
     )
     delete_after = sa.Column(UTCDateTime, nullable=False, index=True)
+
+
+class User(Base):
+    """A counsellor's or staff member's account; the name is stored lower-case."""
+
+    __tablename__ = "users"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(64), nullable=False, unique=True)
+    role = sa.Column(_enum_type(UserRole, "user_role"), nullable=False)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    failed_logins = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    locked_until = sa.Column(UTCDateTime)
+
+
+class Message(Base):
+    """One message of a conversation's transcript, numbered 1, 2, 3... by `seq`."""
+
+    __tablename__ = "messages"
+    # The (conversation_id, seq) constraint's index also serves lookups by conversation.
+    __table_args__ = (
+        sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+        sa.UniqueConstraint(
+            "conversation_id", "client_id", name="uq_messages_conversation_client_id"
+        ),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    conversation_id = sa.Column(
+        sa.String(255),
+        sa.ForeignKey("conversations.sender_id", ondelete="CASCADE"),
+        nullable=False,
+    )
+    seq = sa.Column(sa.Integer, nullable=False)
+    speaker = sa.Column(_enum_type(Speaker, "speaker"), nullable=False)
+    text = sa.Column(sa.Text, nullable=False)
+    buttons = sa.Column(sa.Text)  # JSON list of {"title", "payload"}
+    # The id the child's browser gave the message, so a resent message is stored once.
+    client_id = sa.Column(sa.String(64))
+    counsellor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    risk_level = sa.Column(_enum_type(RiskLevel, "risk_level"))
+    risk_evidence = sa.Column(sa.Text)  # JSON
+    created_at = sa.Column(UTCDateTime, nullable=False)
+
+
+_HANDOFF_IS_OPEN = "status IN ('waiting', 'active')"
+
+
+class Handoff(Base):
+    """A conversation's request for a counsellor, from the queue until it ends."""
+
+    __tablename__ = "handoffs"
+    # A conversation is in the queue or with a counsellor at most once at a time.
+    __table_args__ = (
+        sa.Index(
+            "uq_handoffs_one_open_per_conversation",
+            "conversation_id",
+            unique=True,
+            postgresql_where=sa.text(_HANDOFF_IS_OPEN),
+            sqlite_where=sa.text(_HANDOFF_IS_OPEN),
+        ),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(
+        sa.String(255),
+        sa.ForeignKey("conversations.sender_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    status = sa.Column(_enum_type(HandoffStatus, "handoff_status"), nullable=False)
+    reason = sa.Column(_enum_type(HandoffReason, "handoff_reason", length=32), nullable=False)
+    risk_level = sa.Column(
+        _enum_type(RiskLevel, "risk_level"),
+        nullable=False,
+        default=RiskLevel.NONE,
+        server_default=RiskLevel.NONE.value,
+    )
+    evidence = sa.Column(sa.Text)  # JSON list of the words that raised the risk
+    requested_at = sa.Column(UTCDateTime, nullable=False)
+    claimed_at = sa.Column(UTCDateTime)
+    counsellor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    ended_at = sa.Column(UTCDateTime)
+
+
+class CounsellorNote(Base):
+    """A counsellor's note on a conversation, never shown to the child."""
+
+    __tablename__ = "counsellor_notes"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(
+        sa.String(255),
+        sa.ForeignKey("conversations.sender_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    text = sa.Column(sa.Text, nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False)

@@ -1,16 +1,25 @@
-"""Starts the real Rasa server and action server once for the end-to-end tests."""
+"""Starts the real Rasa server, action server and web app once for the end-to-end tests."""
 import json
+import os
+import sys
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from typing import List
 
 import pytest
 
 from bot import launch, settings
+from bot.store import users
+from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
 
 RASA_PORT = 5105
 ACTION_PORT = 5155
+WEB_PORT = 8105
+# The quick exit's neutral page; the browser tests answer it themselves (the machine is offline).
+QUICK_EXIT_URL = "https://weather.example/today"
+COUNSELLOR_PASSWORD = "a long test password 1"
 
 
 class Chat:
@@ -47,7 +56,13 @@ def assistant(tmp_path_factory):
     servers = launch.start_servers(
         rasa_port=RASA_PORT,
         action_port=ACTION_PORT,
-        extra_env={"DATABASE_URL": database_url},
+        web_port=WEB_PORT,
+        extra_env={
+            "DATABASE_URL": database_url,
+            "BOT_VAR_DIR": str(workdir),
+            "COUNSELLOR_HOURS": "00:00-00:00",
+            "QUICK_EXIT_URL": QUICK_EXIT_URL,
+        },
         log_dir=workdir / "logs",
         token="test-token",
     )
@@ -59,3 +74,43 @@ def assistant(tmp_path_factory):
 @pytest.fixture
 def chat(assistant) -> Chat:
     return Chat(assistant.rasa_url)
+
+
+@pytest.fixture
+def web_url(assistant) -> str:
+    return assistant.web_url
+
+
+def add_user(database_url: str, role: str = "counsellor") -> str:
+    """A new account on that database; returns its name (the password is COUNSELLOR_PASSWORD)."""
+    name = f"{role}-{uuid.uuid4().hex[:8]}"
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            users.create_user(session, name, role, COUNSELLOR_PASSWORD)
+    finally:
+        engine.dispose()
+    return name
+
+
+@pytest.fixture
+def counsellor_name(assistant) -> str:
+    return add_user(assistant.database_url)
+
+
+@contextmanager
+def web_app_alone(port: int, database_url: str, rasa_url: str, workdir):
+    """A second web app process, on its own database or in front of another Rasa (or none)."""
+    env = {**os.environ, **launch.QUIET_ENV, "DATABASE_URL": database_url, "RASA_URL": rasa_url,
+           "BOT_VAR_DIR": str(workdir), "COUNSELLOR_HOURS": "00:00-00:00", "QUICK_EXIT_URL": QUICK_EXIT_URL,
+           "PYTHONPATH": str(settings.PROJECT_ROOT)}
+    url = f"http://127.0.0.1:{port}"
+    server = launch.Server("web app", [sys.executable, "-m", "bot.web", "--port", str(port)], env,
+                           f"{url}/healthz", log_file=workdir / "web.log")
+    server.start()
+    try:
+        launch.wait_until_up(server.health_url, [server.process], timeout=90)
+        yield url
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=15)

@@ -81,9 +81,9 @@ def test_risk_at_the_end_of_a_huge_message_is_found():
 
 
 def test_history_takes_only_the_last_three():
-    old = ["i want to kill myself", "ok", "fine", "whatever"]
-    assert assess("thanks", history=old).level == RiskLevel.NONE
-    assert assess("thanks", history=old[1:] + ["i want to kill myself"]).level == RiskLevel.HIGH
+    old = ["im going to end it", "ok", "fine", "whatever"]
+    assert assess("tonight", history=old).level == RiskLevel.NONE
+    assert assess("tonight", history=old[1:] + ["im going to end it"]).level == RiskLevel.IMMINENT
 
 
 def test_history_may_be_any_sequence():

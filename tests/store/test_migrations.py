@@ -33,17 +33,45 @@ def _revision(url: str):
         engine.dispose()
 
 
+NEW_IN_0002 = {"users", "messages", "handoffs", "counsellor_notes"}
+
+
 def test_upgrade_downgrade_upgrade(database_url):
     migrate.upgrade(database_url)
-    assert "conversations" in _tables(database_url)
-    assert _revision(database_url) == "0001"
+    assert {"conversations", *NEW_IN_0002} <= _tables(database_url)
+    assert _revision(database_url) == "0002"
 
     migrate.downgrade(database_url, revision="base")
     assert "conversations" not in _tables(database_url)
     assert _revision(database_url) is None
 
     migrate.upgrade(database_url)
-    assert _revision(database_url) == "0001"
+    assert _revision(database_url) == "0002"
+
+
+def test_0002_adds_its_tables_to_a_database_with_conversations(database_url):
+    migrate.upgrade(database_url, revision="0001")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO conversations"
+                    " (sender_id, started_at, last_active_at, delete_after)"
+                    " VALUES ('kept', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate.upgrade(database_url)
+        assert NEW_IN_0002 <= _tables(database_url)
+
+        migrate.downgrade(database_url, revision="0001")
+        assert _tables(database_url) & NEW_IN_0002 == set()
+        assert _revision(database_url) == "0001"
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT sender_id FROM conversations")).scalars()
+            assert list(kept) == ["kept"]
+    finally:
+        engine.dispose()
 
 
 def test_migrations_match_the_models(engine):
@@ -79,6 +107,6 @@ def test_command_line(database_url):
         ).stdout
 
     run("upgrade")
-    assert "0001 (head)" in run("current")
+    assert "0002 (head)" in run("current")
     run("downgrade", "base")
     assert "conversations" not in _tables(database_url)

@@ -1,0 +1,1 @@
+"""Counsellor and staff accounts from the command line: `python -m bot.users`."""

@@ -1,0 +1,22 @@
+"""`python -m bot.web [--port N]`: serves the web app on loopback (make run starts it)."""
+import argparse
+
+import uvicorn
+
+from bot import settings
+from bot.web.app import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default=settings.WEB_HOST)
+    parser.add_argument("--port", type=int, default=settings.WEB_PORT)
+    args = parser.parse_args()
+    # access_log off: request lines would put conversation ids in the log; errors still go to stderr
+    # ws="websockets": Rasa pins websockets 10, which has only the implementation uvicorn calls "websockets"
+    uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False, log_level="warning",
+                ws="websockets", ws_max_size=64 * 1024)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The web app: pages and WebSockets for children (no login) and counsellors (login), over one ChatService."""
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Optional
+
+from fastapi import FastAPI, Form, Request, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot import settings
+from bot.keys import kept_secret
+from bot.risk import warm_up
+from bot.store import users
+from bot.store.db import make_engine
+from bot.web import auth
+from bot.web.child_socket import serve_child
+from bot.web.console_socket import serve_console
+from bot.web.console_view import conversation_page_context
+from bot.web.helplines import helplines_for
+from bot.web.hours import CounsellorHours
+from bot.web.hub import Hub
+from bot.web.rasa import RasaClient
+from bot.web.service import ChatService
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; media-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Nothing of a chat may be kept by the browser's cache or come back with the Back button.
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = None) -> FastAPI:
+    engine = make_engine(database_url or settings.DATABASE_URL)
+    rasa = RasaClient(rasa_url or settings.RASA_URL)
+    hours = CounsellorHours.parse(settings.COUNSELLOR_HOURS, settings.COUNSELLOR_TIMEZONE)
+    service = ChatService(engine, rasa, Hub(), hours)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        warm_up()  # the risk detector is ready before the first child types
+        yield
+        await rasa.close()
+        engine.dispose()
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.service = service
+    app.state.engine = engine
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=kept_secret("WEB_SECRET_KEY", "web-secret"),
+        session_cookie="console_session",
+        max_age=12 * 3600,
+        same_site="strict",
+        https_only=settings.COOKIE_SECURE,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/healthz")
+    async def health():
+        return JSONResponse({"ok": True})
+
+    @app.get("/", response_class=HTMLResponse)
+    async def chat_page(request: Request):
+        return templates.TemplateResponse(request, "chat.html", {
+            "helplines": helplines_for(None),
+            "quick_exit_url": settings.QUICK_EXIT_URL,
+            "max_chars": settings.MAX_MESSAGE_CHARS,
+        })
+
+    @app.websocket("/ws/chat")
+    async def chat_socket(socket: WebSocket):
+        await serve_child(socket, service)
+
+    @app.get("/login", response_class=HTMLResponse)
+    async def login_page(request: Request):
+        return templates.TemplateResponse(request, "login.html", {"csrf": auth.csrf_token(request), "error": None})
+
+    @app.post("/login")
+    async def login(request: Request, name: str = Form(""), password: str = Form(""), csrf: str = Form("")):
+        auth.check_csrf(request, csrf)
+        user = await service.db(users.authenticate, name, password)
+        if user is None or user.role not in auth.CONSOLE_ROLES:
+            context = {"csrf": auth.csrf_token(request),
+                       "error": "That name and password did not work, or the account is locked for a while."}
+            return templates.TemplateResponse(request, "login.html", context, status_code=401)
+        auth.sign_in(request, user)
+        return RedirectResponse("/console", status_code=303)
+
+    @app.post("/logout")
+    async def logout(request: Request, csrf: str = Form("")):
+        auth.check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    @app.get("/console", response_class=HTMLResponse)
+    async def console_page(request: Request):
+        counsellor = await auth.signed_in(request, service)
+        if counsellor is None:
+            return RedirectResponse("/login", status_code=303)
+        return templates.TemplateResponse(request, "console.html", {
+            "counsellor": counsellor, "csrf": auth.csrf_token(request),
+        })
+
+    @app.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
+    async def conversation_page(request: Request, conversation_id: str):
+        counsellor = await auth.signed_in(request, service)
+        if counsellor is None:
+            return RedirectResponse("/login", status_code=303)
+        context = await conversation_page_context(service, conversation_id)
+        context.update(counsellor=counsellor, csrf=auth.csrf_token(request))
+        return templates.TemplateResponse(request, "conversation.html", context)
+
+    @app.websocket("/ws/console")
+    async def console_socket(socket: WebSocket):
+        await serve_console(socket, service)
+
+    return app

@@ -1,0 +1,84 @@
+"""The counsellors' WebSocket: the live queue, and the conversations a counsellor has open.
+
+Console to server: {"type": "watch", "conversation"}   (sends the whole transcript, then live messages)
+                   {"type": "claim", "handoff": id}  {"type": "pick", "conversation"}
+                   {"type": "reply", "conversation", "id": client id, "text"}  {"type": "typing", "conversation"}
+                   {"type": "end", "conversation"}  {"type": "transfer", "conversation", "to": user id}
+                   {"type": "note", "conversation", "text"}
+Server to console: {"type": "queue", "waiting": [...], "live": [...], "online": n}; transcript events with
+                   "conversation"; {"type": "claimed", "conversation"}; {"type": "taken"} when another got it first;
+                   {"type": "transcript", "conversation", "messages": [...]}; {"type": "error", "text"}.
+"""
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from bot.store import handoffs
+from bot.web import auth
+from bot.web.hub import Console
+from bot.web.service import ChatService
+
+log = logging.getLogger(__name__)
+MAX_REPLY_CHARS = 4000
+SIGN_IN_FIRST = 4401
+
+
+async def serve_console(socket: WebSocket, service: ChatService) -> None:
+    if not auth.same_origin(socket):
+        await socket.close()  # refused at the handshake (HTTP 403)
+        return
+    counsellor = await auth.signed_in(socket, service)
+    await socket.accept()
+    if counsellor is None:
+        await socket.close(code=SIGN_IN_FIRST)  # the console page goes to the sign-in page
+        return
+    console = service.hub.add_console(socket, counsellor)
+    try:
+        await service.broadcast_queue()
+        while True:
+            event = await socket.receive_json()
+            if isinstance(event, dict):
+                await _handle(socket, service, console, event)
+    except WebSocketDisconnect:
+        pass
+    except Exception:  # noqa: BLE001 - the console reconnects; the log holds no message text
+        log.exception("console connection failed")
+    finally:
+        service.hub.remove_console(socket)
+        await service.broadcast_queue()
+
+
+async def _handle(socket: WebSocket, service: ChatService, console: Console, event: dict) -> None:
+    counsellor = console.counsellor
+    kind = event.get("type")
+    conversation_id = str(event.get("conversation") or "")
+    if kind == "watch" and conversation_id:
+        console.watching.add(conversation_id)
+        messages = await service.history(conversation_id, 0)
+        await socket.send_json({"type": "transcript", "conversation": conversation_id, "messages": messages,
+                                "status": await service.status(conversation_id)})
+    elif kind == "claim":
+        claimed = await service.claim(counsellor, int(event.get("handoff") or 0))
+        await socket.send_json({"type": "claimed", "conversation": claimed} if claimed else {"type": "taken"})
+    elif kind == "pick" and conversation_id:
+        await service.pick(counsellor, conversation_id)
+        await socket.send_json({"type": "claimed", "conversation": conversation_id})
+    elif kind == "reply" and conversation_id:
+        text = str(event.get("text") or "").strip()[:MAX_REPLY_CHARS]
+        if text:
+            try:
+                await service.from_counsellor(counsellor, conversation_id, str(event.get("id") or ""), text)
+            except PermissionError:
+                await socket.send_json({"type": "error", "text": "You are not holding this conversation."})
+    elif kind == "typing" and conversation_id:
+        await service.counsellor_typing(conversation_id)
+    elif kind == "end" and conversation_id:
+        await service.end(counsellor, conversation_id)
+    elif kind == "transfer" and conversation_id:
+        await service.transfer(counsellor, conversation_id, int(event.get("to") or 0))
+    elif kind == "note" and conversation_id:
+        text = str(event.get("text") or "").strip()[:MAX_REPLY_CHARS]
+        if text:
+            await service.db(handoffs.add_note, conversation_id, counsellor.id, text)
+            await service.hub.to_consoles({"type": "note", "conversation": conversation_id,
+                                           "author": counsellor.name, "text": text}, watching=conversation_id)

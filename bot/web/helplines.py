@@ -1,0 +1,49 @@
+"""The helplines the chat page shows for a region (helplines.yml), from verified facts only."""
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from bot.content.facts import verified_contacts
+
+HELPLINES_FILE = Path(__file__).with_name("helplines.yml")
+DEFAULT_REGION = "uk"
+
+
+@dataclass(frozen=True)
+class Helpline:
+    name: str
+    value: str
+    link: str  # tel: or https: address
+
+    def as_dict(self) -> Dict[str, str]:
+        return {"name": self.name, "value": self.value, "link": self.link}
+
+
+def _link(value: str) -> str:
+    if value.startswith("http"):
+        return value
+    # "1-800-422-4453 (1-800-4-A-CHILD)" dials the digits before a note; "112 or 999" dials the first
+    first = value.split("(")[0].split(" or ")[0]
+    return "tel:" + re.sub(r"[^\d+]", "", first)
+
+
+@lru_cache(maxsize=1)
+def _table() -> Dict[str, Tuple[Helpline, ...]]:
+    with open(HELPLINES_FILE, encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)
+    contacts = verified_contacts()
+    # An entry whose fact is not verified (or is gone) is left out, never shown.
+    return {
+        region: tuple(Helpline(str(item["name"]), contacts[item["fact"]], _link(contacts[item["fact"]]))
+                      for item in items if item["fact"] in contacts)
+        for region, items in entries.items()
+    }
+
+
+def helplines_for(region: Optional[str]) -> List[Helpline]:
+    table = _table()
+    return list(table.get(region or DEFAULT_REGION) or table[DEFAULT_REGION])

@@ -1,0 +1,59 @@
+"""Talks to Rasa's REST channel for the web app: the child's message in, the bot's replies out."""
+from dataclasses import dataclass, field
+from typing import List
+
+import httpx
+
+# Rasa answers in well under a second; a model reload or an overloaded server must not hold a child for long.
+REPLY_TIMEOUT_SECONDS = 20.0
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer, or answered with an error: the web app answers from its own safety message."""
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str
+    buttons: List[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    """What Rasa said, and whether its last message offered a person (the `handoff` marker of utter_request_human)."""
+
+    replies: List[BotReply]
+    offers_person: bool = False
+    # True when Rasa could not answer and the web app's safety message (with the numbers) stands in
+    from_web_app: bool = False
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float = REPLY_TIMEOUT_SECONDS):
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+
+    async def reply(self, conversation_id: str, text: str) -> BotTurn:
+        try:
+            response = await self.client.post(
+                "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text}
+            )
+            response.raise_for_status()
+            answers = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+        replies: List[BotReply] = []
+        offers_person = False
+        for answer in answers:
+            if (answer.get("custom") or {}).get("handoff"):
+                # Rasa sends a response's text, then its custom part: the text was the helpline offer,
+                # which the web app replaces with its own live handoff.
+                if replies:
+                    replies.pop()
+                offers_person = True
+            elif answer.get("text"):
+                buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in answer.get("buttons") or []]
+                replies.append(BotReply(answer["text"], buttons))
+        return BotTurn(replies, offers_person)
+
+    async def close(self) -> None:
+        await self.client.aclose()

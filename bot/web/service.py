@@ -1,0 +1,233 @@
+"""The live chat: every child message is stored, checked for risk, and answered by Rasa or by a counsellor.
+
+Risk is assessed here, on every child message, whoever holds the conversation and whether or not Rasa is up.
+A `high` or `imminent` message queues the conversation for a counsellor at once (before Rasa answers), so the
+console hears of it within a second; the child first gets the bot's risk reply with the emergency number.
+"""
+import dataclasses
+import logging
+import secrets
+from datetime import datetime
+from typing import Callable, List, Optional
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+
+from bot.risk import RiskAssessment, RiskLevel, assess
+from bot.store import handoffs, transcript
+from bot.store.db import session_scope
+from bot.store.models import Conversation
+from bot.web.helplines import helplines_for
+from bot.web.hours import CounsellorHours
+from bot.web.hub import Counsellor, Hub
+from bot.web.messages import render
+from bot.web.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+# The risk window: the child's messages before this one that the detector reads with it.
+RISK_HISTORY = 3
+
+
+def new_conversation_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def message_event(message: transcript.StoredMessage) -> dict:
+    return {
+        "type": "message",
+        "seq": message.seq,
+        "speaker": message.speaker,
+        "text": message.text,
+        "buttons": message.buttons,
+        "time": message.created_at.isoformat(),
+        "counsellor": message.counsellor_name,
+        "risk": message.risk_level,
+        "client_id": message.client_id,
+    }
+
+
+def _jsonable(value):
+    if dataclasses.is_dataclass(value):
+        return {key: _jsonable(item) for key, item in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+class ChatService:
+    def __init__(self, engine, rasa: RasaClient, hub: Hub, hours: CounsellorHours):
+        self.engine = engine
+        self.rasa = rasa
+        self.hub = hub
+        self.hours = hours
+
+    async def db(self, work: Callable, *args, **kwargs):
+        def run():
+            with session_scope(self.engine) as session:
+                return work(session, *args, **kwargs)
+
+        return await run_in_threadpool(run)
+
+    # ------------------------------------------------------------------ the child's side
+    async def region(self, conversation_id: str) -> Optional[str]:
+        return await self.db(lambda session: session.scalar(
+            sa.select(Conversation.country).where(Conversation.sender_id == conversation_id)))
+
+    async def history(self, conversation_id: str, after_seq: int) -> List[dict]:
+        messages = await self.db(transcript.messages_after, conversation_id, after_seq)
+        return [message_event(message) for message in messages]
+
+    async def status(self, conversation_id: str) -> str:
+        handoff = await self.db(handoffs.active, conversation_id)
+        return handoff.status if handoff else "bot"
+
+    async def _say(self, conversation_id: str, speaker: str, text: str, **extra) -> transcript.StoredMessage:
+        stored = await self.db(transcript.add_message, conversation_id, speaker, text, **extra)
+        await self.hub.to_conversation(conversation_id, message_event(stored))
+        return stored
+
+    async def from_child(self, conversation_id: str, client_id: str, text: str, payload: Optional[str] = None) -> None:
+        """A child's message: stored once (a resend is only acknowledged), assessed, then answered."""
+        history = await self.db(transcript.last_child_texts, conversation_id, RISK_HISTORY)
+        risk = assess(text, history)
+        evidence = [item.words for item in risk.evidence]
+        stored = await self.db(
+            transcript.add_message, conversation_id, "child", text, client_id=client_id,
+            risk_level=risk.level.value if risk.level > RiskLevel.NONE else None,
+            risk_evidence=[dataclasses.asdict(item) for item in risk.evidence] or None,
+        )
+        await self.hub.to_child(conversation_id, {"type": "ack", "id": client_id, "seq": stored.seq})
+        if stored.duplicate:
+            return
+        await self.hub.to_consoles({**message_event(stored), "conversation": conversation_id}, watching=conversation_id)
+
+        handoff = await self.db(handoffs.active, conversation_id)
+        queued_now = False
+        if risk.level >= RiskLevel.HIGH:
+            queued_now = await self._queue(conversation_id, "risk", risk.level.value, evidence, handoff)
+        elif handoff and risk.level > RiskLevel.NONE:
+            await self.db(handoffs.request, conversation_id, "risk", risk.level.value, evidence)
+            await self.broadcast_queue()
+
+        if handoff and handoff.status == "active":
+            return  # a counsellor holds the conversation: no bot reply
+        turn = await self._bot_turn(conversation_id, payload or text)
+        if turn.offers_person and not queued_now:
+            queued_now = await self._queue(conversation_id, "child_asked", risk.level.value, evidence, handoff,
+                                           asked=True)
+        if queued_now:
+            await self._tell_about_handoff(conversation_id, numbers_given=turn.from_web_app)
+
+    async def _bot_turn(self, conversation_id: str, text: str) -> BotTurn:
+        await self.hub.to_child(conversation_id, {"type": "typing", "speaker": "bot"})
+        try:
+            turn = await self.rasa.reply(conversation_id, text)
+        except RasaUnavailable as error:
+            log.warning("Rasa unavailable (%s); answering with the safety message", error)
+            region = await self.region(conversation_id)
+            turn = BotTurn([BotReply(render("web_numbers", region)), BotReply(render("web_bot_unavailable"))],
+                           from_web_app=True)
+        for reply in turn.replies:
+            await self._say(conversation_id, "bot", reply.text, buttons=reply.buttons)
+        await self._send_helplines(conversation_id)
+        return turn
+
+    async def _send_helplines(self, conversation_id: str) -> None:
+        region = await self.region(conversation_id)
+        await self.hub.to_child(conversation_id, helplines_event(region))
+
+    async def child_asks_for_person(self, conversation_id: str) -> None:
+        await self._say(conversation_id, "system", "The child asked to talk to a person.")
+        handoff = await self.db(handoffs.active, conversation_id)
+        if handoff and handoff.status == "active":
+            return
+        await self._queue(conversation_id, "child_asked", "none", [], handoff, asked=True)
+        await self._tell_about_handoff(conversation_id)
+
+    async def _queue(self, conversation_id, reason, level, evidence, existing, asked=False) -> bool:
+        """Queues the conversation for a counsellor; True when the child should now be told about it."""
+        if not self.hours.is_open():
+            return True
+        await self.db(handoffs.request, conversation_id, reason, level, evidence)
+        await self.broadcast_queue()
+        return existing is None or asked
+
+    async def _tell_about_handoff(self, conversation_id: str, numbers_given: bool = False) -> None:
+        region = await self.region(conversation_id)
+        if not self.hours.is_open():
+            texts = [render("web_outside_hours", opens=self.hours.next_opening())]
+        elif self.hub.counsellors_online() == 0:
+            texts = [render("web_no_counsellor_online")]
+        else:
+            ahead = (await self.db(handoffs.position, conversation_id) or 1) - 1
+            texts = [render("web_person_coming"), render("web_queue_ahead", ahead=str(ahead))]
+        for text in texts + ([] if numbers_given else [render("web_numbers", region)]):
+            await self._say(conversation_id, "bot", text)
+        await self.hub.to_child(conversation_id, {"type": "status", "status": await self.status(conversation_id)})
+
+    async def child_typing(self, conversation_id: str) -> None:
+        await self.hub.to_consoles({"type": "typing", "speaker": "child", "conversation": conversation_id},
+                                   watching=conversation_id)
+
+    # ------------------------------------------------------------------ the counsellor's side
+    async def broadcast_queue(self) -> None:
+        waiting = await self.db(handoffs.queue)
+        live = await self.db(handoffs.live)
+        with_person = {handoff.conversation_id for handoff in live}
+        await self.hub.to_consoles({
+            "type": "queue",
+            "waiting": _jsonable(waiting),
+            "live": _jsonable(live),
+            "chatting": [cid for cid in self.hub.children if cid not in with_person],
+            "counsellors": [{"id": c.id, "name": c.name} for c in self.hub.counsellors()],
+        })
+
+    async def claim(self, counsellor: Counsellor, handoff_id: int) -> Optional[str]:
+        """The counsellor takes a waiting conversation; returns its id, or None if someone else got it first."""
+        try:
+            handoff = await self.db(handoffs.claim, handoff_id, counsellor.id)
+        except handoffs.AlreadyClaimed:
+            return None
+        await self._joined(counsellor, handoff.conversation_id)
+        return handoff.conversation_id
+
+    async def pick(self, counsellor: Counsellor, conversation_id: str) -> None:
+        await self.db(handoffs.pick, conversation_id, counsellor.id)
+        await self._joined(counsellor, conversation_id)
+
+    async def _joined(self, counsellor: Counsellor, conversation_id: str) -> None:
+        await self._say(conversation_id, "system", render("web_counsellor_joined", counsellor=counsellor.name))
+        await self.hub.to_child(conversation_id, {"type": "status", "status": "active"})
+        await self.broadcast_queue()
+
+    async def from_counsellor(self, counsellor: Counsellor, conversation_id: str, client_id: str, text: str) -> None:
+        handoff = await self.db(handoffs.active, conversation_id)
+        if not handoff or handoff.status != "active" or handoff.counsellor_id != counsellor.id:
+            raise PermissionError("this conversation is not held by this counsellor")
+        await self._say(conversation_id, "counsellor", text, client_id=client_id, counsellor_id=counsellor.id)
+
+    async def counsellor_typing(self, conversation_id: str) -> None:
+        await self.hub.to_child(conversation_id, {"type": "typing", "speaker": "counsellor"})
+
+    async def end(self, counsellor: Counsellor, conversation_id: str) -> None:
+        await self.db(handoffs.end, conversation_id, counsellor.id)
+        await self._say(conversation_id, "system", render("web_counsellor_left"))
+        await self.hub.to_child(conversation_id, {"type": "status", "status": "bot"})
+        await self.broadcast_queue()
+
+    async def transfer(self, counsellor: Counsellor, conversation_id: str, to_id: int) -> None:
+        await self.db(handoffs.transfer, conversation_id, counsellor.id, to_id)
+        await self.broadcast_queue()
+
+
+def helplines_event(region: Optional[str]) -> dict:
+    return {"type": "helplines", "region": region, "items": [h.as_dict() for h in helplines_for(region)]}
+
+
+def risk_summary(risk: RiskAssessment) -> dict:
+    return {"level": risk.level.value, "kind": risk.kind, "words": [item.words for item in risk.evidence]}

@@ -1,0 +1,157 @@
+"""The live handoff over the console's WebSocket: sign-in, the queue, claim, reply, end; on SQLite and PostgreSQL."""
+import asyncio
+
+import httpx
+import pytest
+import websockets
+import websockets.exceptions
+
+from bot.store.migrate import upgrade
+from tests.e2e.conftest import add_user, web_app_alone
+from tests.e2e.web_client import ChildPage, Console, ws_url
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_the_console_needs_a_signed_in_counsellor(web_url):
+    page = httpx.get(web_url + "/console", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+
+    async def connect_without_cookie():
+        async with websockets.connect(ws_url(web_url, "/ws/console"), origin=web_url) as socket:
+            await socket.recv()
+
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+        run(connect_without_cookie())
+    assert closed.value.code == 4401
+
+
+def test_a_wrong_password_or_a_forged_form_is_refused(web_url, counsellor_name):
+    console = Console(web_url, counsellor_name)
+    assert console.sign_in("not the password at all").status_code == 401
+    forged = console.http.post("/login", data={"name": counsellor_name, "password": "x", "csrf": "forged"})
+    assert forged.status_code == 403
+
+
+def test_a_console_socket_from_another_site_is_refused(web_url, counsellor_name):
+    console = Console(web_url, counsellor_name)
+    assert console.sign_in().status_code == 303
+    cookie = "; ".join(f"{k}={v}" for k, v in console.http.cookies.items())
+
+    async def connect_from_elsewhere():
+        async with websockets.connect(ws_url(web_url, "/ws/console"), origin="https://evil.example",
+                                      extra_headers={"Cookie": cookie}) as socket:
+            await socket.recv()
+
+    with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
+        run(connect_from_elsewhere())
+    assert refused.value.status_code == 403
+
+
+async def handoff(web_url: str, counsellor_name: str) -> dict:
+    """A child at risk, seen live by a signed-in counsellor, who takes the chat, replies, and hands back."""
+    console = Console(web_url, counsellor_name)
+    assert console.sign_in().status_code == 303
+    seen = {}
+    async with console:
+        await console.next_event(lambda e: e["type"] == "queue")
+        async with ChildPage(web_url) as child:
+            started = asyncio.get_running_loop().time()
+            await child.send("i took a load of pills")
+            entry = (await console.next_event(
+                lambda e: e["type"] == "queue" and any(w["conversation_id"] == child.conversation for w in e["waiting"]),
+                timeout=5,
+            ))
+            seen["queue_seconds"] = asyncio.get_running_loop().time() - started
+            waiting = next(w for w in entry["waiting"] if w["conversation_id"] == child.conversation)
+            seen["waiting"] = waiting
+            seen["child_before_claim"] = await child.bot_messages_until_quiet()
+
+            await console.send(type="claim", handoff=waiting["handoff_id"])
+            seen["claimed"] = await console.next_event(lambda e: e["type"] in ("claimed", "taken"))
+            await console.send(type="watch", conversation=child.conversation)
+            seen["transcript"] = await console.next_event(lambda e: e["type"] == "transcript")
+            seen["joined"] = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "system")
+
+            await console.send(type="reply", conversation=child.conversation, id="r1", text="Hi, I'm Sam. Are you safe right now?")
+            seen["counsellor_said"] = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
+
+            await child.send("no i feel sick")
+            seen["console_heard"] = await console.next_event(
+                lambda e: e["type"] == "message" and e["speaker"] == "child" and e["text"] == "no i feel sick")
+            seen["bot_while_held"] = [m for m in await child.bot_messages_until_quiet(quiet=3) if m["speaker"] == "bot"]
+
+            await console.send(type="end", conversation=child.conversation)
+            seen["left"] = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "system")
+            await child.send("thanks")
+            seen["bot_after"] = await child.bot_messages_until_quiet()
+    return seen
+
+
+def check_handoff(seen: dict) -> None:
+    assert seen["queue_seconds"] < 5
+    assert seen["waiting"]["risk_level"] == "imminent" and seen["waiting"]["evidence"]
+    assert "999" in seen["child_before_claim"][0]["text"]  # the emergency number came first
+    assert any("coming to talk with you" in m["text"] for m in seen["child_before_claim"])
+    assert seen["claimed"]["type"] == "claimed"
+    assert [m["speaker"] for m in seen["transcript"]["messages"]][0] == "child"
+    assert "real person" in seen["joined"]["text"]
+    assert seen["counsellor_said"]["text"] == "Hi, I'm Sam. Are you safe right now?"
+    assert seen["bot_while_held"] == []  # while a person holds the chat, the bot is quiet
+    assert "bot again" in seen["left"]["text"]
+    assert seen["bot_after"] and seen["bot_after"][0]["speaker"] == "bot"
+
+
+def test_live_handoff_from_risk_to_counsellor_and_back(web_url, counsellor_name, record_summary):
+    seen = run(handoff(web_url, counsellor_name))
+    check_handoff(seen)
+    record_summary(f"risk message to counsellor queue (one run, SQLite): {seen['queue_seconds'] * 1000:.0f} ms")
+
+
+def test_live_handoff_on_postgresql(assistant, postgres_database_url, tmp_path):
+    upgrade(postgres_database_url)
+    name = add_user(postgres_database_url)
+    with web_app_alone(8107, postgres_database_url, assistant.rasa_url, tmp_path) as url:
+        check_handoff(run(handoff(url, name)))
+
+
+def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):
+    first, second = add_user(assistant.database_url), add_user(assistant.database_url)
+
+    async def race():
+        one, two = Console(web_url, first), Console(web_url, second)
+        one.sign_in(), two.sign_in()
+        async with one, two:
+            async with ChildPage(web_url) as child:
+                await child.send_event({"type": "human"})
+                event = await one.next_event(lambda e: e["type"] == "queue" and any(
+                    w["conversation_id"] == child.conversation for w in e["waiting"]))
+                handoff_id = next(w["handoff_id"] for w in event["waiting"] if w["conversation_id"] == child.conversation)
+                await asyncio.gather(one.send(type="claim", handoff=handoff_id), two.send(type="claim", handoff=handoff_id))
+                results = await asyncio.gather(
+                    one.next_event(lambda e: e["type"] in ("claimed", "taken")),
+                    two.next_event(lambda e: e["type"] in ("claimed", "taken")),
+                )
+                return sorted(result["type"] for result in results)
+
+    assert run(race()) == ["claimed", "taken"]
+
+
+def test_asking_the_bot_for_a_person_queues_the_child(web_url, counsellor_name):
+    async def ask():
+        console = Console(web_url, counsellor_name)
+        console.sign_in()
+        async with console:
+            async with ChildPage(web_url) as child:
+                await child.send("can i talk to a real person")
+                replies = await child.bot_messages_until_quiet()
+                queued = await console.next_event(lambda e: e["type"] == "queue" and any(
+                    w["conversation_id"] == child.conversation and w["reason"] == "child_asked" for w in e["waiting"]))
+                return replies, queued
+
+    replies, _queued = run(ask())
+    texts = " ".join(reply["text"] for reply in replies)
+    assert "coming to talk with you" in texts
+    assert "Childline counsellor" not in texts  # the bot's helpline offer gives way to the live handoff

@@ -1,0 +1,102 @@
+"""Speaks the web app's WebSocket protocols as the chat page and the console do, for protocol-level tests."""
+import asyncio
+import json
+import re
+import uuid
+from typing import Callable, List, Optional
+
+import httpx
+import websockets
+
+from tests.e2e.conftest import COUNSELLOR_PASSWORD
+
+WAIT_SECONDS = 30
+
+
+def ws_url(web_url: str, path: str) -> str:
+    return web_url.replace("http://", "ws://") + path
+
+
+class ChildPage:
+    def __init__(self, web_url: str, conversation: Optional[str] = None, after: int = 0):
+        self.web_url, self.conversation, self.after = web_url, conversation, after
+        self.events: List[dict] = []
+        self.socket = None
+
+    async def __aenter__(self) -> "ChildPage":
+        self.socket = await websockets.connect(ws_url(self.web_url, "/ws/chat"), origin=self.web_url)
+        await self.socket.send(json.dumps({"type": "hello", "conversation": self.conversation, "after": self.after}))
+        welcome = await self.next_event(lambda e: e["type"] == "welcome")
+        self.conversation = welcome["conversation"]
+        return self
+
+    async def __aexit__(self, *_exc) -> None:
+        await self.socket.close()
+
+    async def send(self, text: str, client_id: Optional[str] = None, payload: Optional[str] = None) -> str:
+        client_id = client_id or uuid.uuid4().hex
+        await self.socket.send(json.dumps({"type": "message", "id": client_id, "text": text, "payload": payload}))
+        return client_id
+
+    async def send_event(self, event) -> None:
+        await self.socket.send(event if isinstance(event, (bytes, str)) else json.dumps(event))
+
+    async def next_event(self, wanted: Callable[[dict], bool], timeout: float = WAIT_SECONDS) -> dict:
+        """The next event matching `wanted`, keeping every event seen in `events`."""
+        async def wait():
+            while True:
+                event = json.loads(await self.socket.recv())
+                self.events.append(event)
+                if wanted(event):
+                    return event
+        return await asyncio.wait_for(wait(), timeout)
+
+    async def bot_messages_until_quiet(self, quiet: float = 2.0) -> List[dict]:
+        """The messages that arrive until none has come for `quiet` seconds (the bot's whole answer)."""
+        messages = []
+        while True:
+            try:
+                event = await self.next_event(lambda e: e["type"] == "message", timeout=quiet)
+            except asyncio.TimeoutError:
+                return messages
+            messages.append(event)
+
+    def texts(self, speaker: Optional[str] = None) -> List[str]:
+        return [e["text"] for e in self.events if e["type"] == "message" and speaker in (None, e["speaker"])]
+
+
+class Console:
+    """A signed-in counsellor: an HTTP client with the session cookie, and the console WebSocket."""
+
+    def __init__(self, web_url: str, name: str):
+        self.web_url, self.name = web_url, name
+        self.http = httpx.Client(base_url=web_url, follow_redirects=False)
+        self.events: List[dict] = []
+        self.socket = None
+
+    def sign_in(self, password: str = COUNSELLOR_PASSWORD) -> httpx.Response:
+        page = self.http.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        return self.http.post("/login", data={"name": self.name, "password": password, "csrf": csrf})
+
+    async def __aenter__(self) -> "Console":
+        cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+        self.socket = await websockets.connect(ws_url(self.web_url, "/ws/console"), origin=self.web_url,
+                                               extra_headers={"Cookie": cookie})
+        return self
+
+    async def __aexit__(self, *_exc) -> None:
+        await self.socket.close()
+        self.http.close()
+
+    async def send(self, **event) -> None:
+        await self.socket.send(json.dumps(event))
+
+    async def next_event(self, wanted: Callable[[dict], bool], timeout: float = WAIT_SECONDS) -> dict:
+        async def wait():
+            while True:
+                event = json.loads(await self.socket.recv())
+                self.events.append(event)
+                if wanted(event):
+                    return event
+        return await asyncio.wait_for(wait(), timeout)

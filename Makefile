@@ -19,12 +19,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
-.PHONY: help install build train migrate run shell lint validate docs test test-stories test-python lock clean
+.PHONY: help install build train migrate run shell lint validate docs test test-stories test-python bench lock clean
 
 help:
 	@echo "make run     install, build, train if data changed, migrate, start the assistant"
 	@echo "make test    every test: content lint, data validation, test stories, pytest (NLU, storage, end to end)"
 	@echo "make shell   chat with the running assistant in this terminal"
+	@echo "make bench   benchmarks: the web app against bare Rasa, risk message to counsellor queue"
 	@echo "make train | make lint | make validate | make docs | make migrate | make lock | make clean"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -79,6 +80,10 @@ test-python: train
 	$(PY) -m pytest
 
 test: lint validate test-stories test-python
+
+# Figures, not pass/fail: latency and throughput through the web app against bare Rasa, in the same run.
+bench: train
+	$(PY) -m benchmarks.web
 
 # Re-resolve every dependency in one go and pin the result (never `pip install X` alone).
 lock:

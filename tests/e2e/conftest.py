@@ -99,11 +99,11 @@ def counsellor_name(assistant) -> str:
 
 
 @contextmanager
-def web_app_alone(port: int, database_url: str, rasa_url: str, workdir):
-    """A second web app process, on its own database or in front of another Rasa (or none)."""
+def web_app_alone(port: int, database_url: str, rasa_url: str, workdir, **settings_env: str):
+    """A second web app process, on its own database, in front of another Rasa (or none), or otherwise set."""
     env = {**os.environ, **launch.QUIET_ENV, "DATABASE_URL": database_url, "RASA_URL": rasa_url,
            "BOT_VAR_DIR": str(workdir), "COUNSELLOR_HOURS": "00:00-00:00", "QUICK_EXIT_URL": QUICK_EXIT_URL,
-           "PYTHONPATH": str(settings.PROJECT_ROOT)}
+           "PYTHONPATH": str(settings.PROJECT_ROOT), **settings_env}
     url = f"http://127.0.0.1:{port}"
     server = launch.Server("web app", [sys.executable, "-m", "bot.web", "--port", str(port)], env,
                            f"{url}/healthz", log_file=workdir / "web.log")

@@ -6,7 +6,7 @@ import pytest
 from bot.store import handoffs, transcript
 from bot.store.db import make_engine, session_scope
 from tests.e2e.conftest import web_app_alone
-from tests.e2e.web_client import ChildPage
+from bot.web.client import ChildPage
 
 
 def stored(database_url, conversation_id):

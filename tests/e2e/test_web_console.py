@@ -7,8 +7,8 @@ import websockets
 import websockets.exceptions
 
 from bot.store.migrate import upgrade
-from tests.e2e.conftest import add_user, web_app_alone
-from tests.e2e.web_client import ChildPage, Console, ws_url
+from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_app_alone
+from bot.web.client import ChildPage, Console, ws_url
 
 
 def run(coroutine):
@@ -37,7 +37,7 @@ def test_a_wrong_password_or_a_forged_form_is_refused(web_url, counsellor_name):
 
 def test_a_console_socket_from_another_site_is_refused(web_url, counsellor_name):
     console = Console(web_url, counsellor_name)
-    assert console.sign_in().status_code == 303
+    assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
     cookie = "; ".join(f"{k}={v}" for k, v in console.http.cookies.items())
 
     async def connect_from_elsewhere():
@@ -53,7 +53,7 @@ def test_a_console_socket_from_another_site_is_refused(web_url, counsellor_name)
 async def handoff(web_url: str, counsellor_name: str) -> dict:
     """A child at risk, seen live by a signed-in counsellor, who takes the chat, replies, and hands back."""
     console = Console(web_url, counsellor_name)
-    assert console.sign_in().status_code == 303
+    assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
     seen = {}
     async with console:
         await console.next_event(lambda e: e["type"] == "queue")
@@ -122,7 +122,7 @@ def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):
 
     async def race():
         one, two = Console(web_url, first), Console(web_url, second)
-        one.sign_in(), two.sign_in()
+        one.sign_in(COUNSELLOR_PASSWORD), two.sign_in(COUNSELLOR_PASSWORD)
         async with one, two:
             async with ChildPage(web_url) as child:
                 await child.send_event({"type": "human"})
@@ -142,7 +142,7 @@ def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):
 def test_asking_the_bot_for_a_person_queues_the_child(web_url, counsellor_name):
     async def ask():
         console = Console(web_url, counsellor_name)
-        console.sign_in()
+        console.sign_in(COUNSELLOR_PASSWORD)
         async with console:
             async with ChildPage(web_url) as child:
                 await child.send("can i talk to a real person")
@@ -155,3 +155,52 @@ def test_asking_the_bot_for_a_person_queues_the_child(web_url, counsellor_name):
     texts = " ".join(reply["text"] for reply in replies)
     assert "coming to talk with you" in texts
     assert "Childline counsellor" not in texts  # the bot's helpline offer gives way to the live handoff
+
+
+def test_outside_counsellor_hours_the_child_gets_the_numbers_and_when_the_team_is_back(assistant, tmp_path):
+    closed_now = "03:00-03:01"  # a minute a day: closed whenever this test runs, but for that minute
+    with web_app_alone(8108, assistant.database_url, assistant.rasa_url, tmp_path,
+                       COUNSELLOR_HOURS=closed_now, COUNSELLOR_TIMEZONE="UTC") as url:
+        async def ask():
+            async with ChildPage(url) as child:
+                await child.send_event({"type": "human"})
+                return await child.bot_messages_until_quiet()
+
+        replies = run(ask())
+    texts = [reply["text"] for reply in replies]
+    assert any("back at 3am" in text for text in texts), texts
+    assert "999" in texts[-1] and "0800 1111" in texts[-1]
+
+
+def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
+    first, second = add_user(assistant.database_url), add_user(assistant.database_url)
+    supervisor = add_user(assistant.database_url, role="supervisor")
+
+    async def work():
+        consoles = [Console(web_url, name) for name in (first, second, supervisor)]
+        for console in consoles:
+            assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+        one, two, boss = consoles
+        async with one, two, boss:
+            async with ChildPage(web_url) as child:
+                await child.send_event({"type": "human"})
+                event = await one.next_event(lambda e: e["type"] == "queue" and any(
+                    w["conversation_id"] == child.conversation for w in e["waiting"]))
+                handoff_id = next(w["handoff_id"] for w in event["waiting"] if w["conversation_id"] == child.conversation)
+                await one.send(type="claim", handoff=handoff_id)
+                await one.next_event(lambda e: e["type"] == "claimed")
+                await one.send(type="watch", conversation=child.conversation)
+                await one.send(type="note", conversation=child.conversation, text="asked for a person; calm")
+                note = await one.next_event(lambda e: e["type"] == "note")
+                me_two = next(c["id"] for c in event["counsellors"] if c["name"] == second)
+                await one.send(type="transfer", conversation=child.conversation, to=me_two)
+                seen_by_boss = await boss.next_event(lambda e: e["type"] == "queue" and any(
+                    h["conversation_id"] == child.conversation and h["counsellor_name"] == second for h in e["live"]))
+                await two.send(type="reply", conversation=child.conversation, id="t1", text="Hi, I'm taking over.")
+                reply = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
+                return note, seen_by_boss, reply, child.texts()
+
+    note, seen_by_boss, reply, child_texts = run(work())
+    assert note["text"] == "asked for a person; calm"
+    assert "asked for a person; calm" not in " ".join(child_texts)  # private: never sent to the child
+    assert reply["text"] == "Hi, I'm taking over." and reply["counsellor"] == second

@@ -1,4 +1,4 @@
-"""Speaks the web app's WebSocket protocols as the chat page and the console do, for protocol-level tests."""
+"""Speaks the web app's WebSocket protocols as the chat page and the console do (for tests and benchmarks)."""
 import asyncio
 import json
 import re
@@ -7,8 +7,6 @@ from typing import Callable, List, Optional
 
 import httpx
 import websockets
-
-from tests.e2e.conftest import COUNSELLOR_PASSWORD
 
 WAIT_SECONDS = 30
 
@@ -74,7 +72,7 @@ class Console:
         self.events: List[dict] = []
         self.socket = None
 
-    def sign_in(self, password: str = COUNSELLOR_PASSWORD) -> httpx.Response:
+    def sign_in(self, password: str) -> httpx.Response:
         page = self.http.get("/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
         return self.http.post("/login", data={"name": self.name, "password": password, "csrf": csrf})

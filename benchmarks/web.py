@@ -10,7 +10,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import httpx
 
@@ -30,9 +30,10 @@ def percentile(values: List[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def row(name: str, latencies: List[float], seconds: float) -> dict:
+def row(name: str, latencies: List[float], seconds: Optional[float] = None) -> dict:
     return {"name": name, "p50": percentile(latencies, .5) * 1000, "p95": percentile(latencies, .95) * 1000,
-            "p99": percentile(latencies, .99) * 1000, "per_second": len(latencies) / seconds, "count": len(latencies)}
+            "p99": percentile(latencies, .99) * 1000, "count": len(latencies),
+            "per_second": len(latencies) / seconds if seconds else None}
 
 
 async def bare_rasa(rasa_url: str, conversations: int, rounds: int) -> dict:
@@ -91,13 +92,14 @@ async def risk_to_console(web_url: str, counsellor: str, children: int, rounds: 
                         latencies.append(now - sent[entry["conversation_id"]])
             for page in pages:
                 await page.__aexit__(None, None, None)
-    return row(f"risk message to console queue, {children} children at once", latencies, 1.0)
+    return row(f"risk message to console queue, {children} children at once", latencies)
 
 
 def print_table(rows: List[dict], ratios: List[str]) -> None:
     print(f"\n{'measure':<52}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>8}")
     for r in rows:
-        print(f"{r['name']:<52}{r['count']:>7}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}{r['per_second']:>8.1f}")
+        per_second = f"{r['per_second']:.1f}" if r["per_second"] else "-"
+        print(f"{r['name']:<52}{r['count']:>7}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}{per_second:>8}")
     print()
     for line in ratios:
         print(line)

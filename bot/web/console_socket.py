@@ -67,7 +67,8 @@ async def _handle(socket: WebSocket, service: ChatService, console: Console, eve
         text = str(event.get("text") or "").strip()[:MAX_REPLY_CHARS]
         if text:
             try:
-                await service.from_counsellor(counsellor, conversation_id, str(event.get("id") or ""), text)
+                client_id = str(event.get("id") or "")[:64] or None
+                await service.from_counsellor(counsellor, conversation_id, client_id, text)
             except PermissionError:
                 await socket.send_json({"type": "error", "text": "You are not holding this conversation."})
     elif kind == "typing" and conversation_id:

@@ -205,7 +205,9 @@ class ChatService:
         await self.hub.to_child(conversation_id, {"type": "status", "status": "active"})
         await self.broadcast_queue()
 
-    async def from_counsellor(self, counsellor: Counsellor, conversation_id: str, client_id: str, text: str) -> None:
+    async def from_counsellor(self, counsellor: Counsellor, conversation_id: str, client_id: Optional[str],
+                              text: str) -> None:
+        """A counsellor's reply to the child they hold; a resent reply (same client id) is stored once."""
         handoff = await self.db(handoffs.active, conversation_id)
         if not handoff or handoff.status != "active" or handoff.counsellor_id != counsellor.id:
             raise PermissionError("this conversation is not held by this counsellor")

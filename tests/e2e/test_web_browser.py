@@ -3,8 +3,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
+from bot.store.migrate import upgrade
 from tests.conftest import PROJECT_ROOT
-from tests.e2e.conftest import COUNSELLOR_PASSWORD, QUICK_EXIT_URL
+from tests.e2e.conftest import COUNSELLOR_PASSWORD, QUICK_EXIT_URL, add_user, web_app_alone
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -35,17 +36,29 @@ def child(browser, web_url):
     context.close()
 
 
-@pytest.fixture
-def counsellor(browser, web_url, counsellor_name):
+def open_chat(browser, web_url):
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    page.goto(web_url + "/")
+    return page
+
+
+def sign_in(browser, web_url, name):
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.goto(web_url + "/login")
-    page.fill("#name", counsellor_name)
+    page.fill("#name", name)
     page.fill("#password", COUNSELLOR_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/console")
+    return page
+
+
+@pytest.fixture
+def counsellor(browser, web_url, counsellor_name):
+    page = sign_in(browser, web_url, counsellor_name)
     yield page
-    context.close()
+    page.context.close()
 
 
 def send(page, text):
@@ -113,14 +126,15 @@ def test_the_page_reflows_for_a_small_screen_or_text_at_200_percent(browser, web
     context.close()
 
 
-def test_a_risk_message_reaches_a_counsellor_who_talks_then_hands_back(child, counsellor):
+def risk_message_to_counsellor_and_back(child, counsellor, screenshots=False):
     send(child, "i took a load of pills")
     row = counsellor.locator("#waiting tr.risk-imminent")
     expect(row).to_have_count(1, timeout=QUEUE_WAIT_MS)  # live, without a reload
     expect(row).to_contain_text("IMMINENT")
     expect(counsellor).to_have_title("!! IMMINENT RISK: a child is waiting", timeout=WAIT_MS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    counsellor.screenshot(path=str(SCREENSHOTS / "console-queue.png"))
+    if screenshots:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        counsellor.screenshot(path=str(SCREENSHOTS / "console-queue.png"))
     expect(child.locator(".bubble.bot").first).to_contain_text("999", timeout=WAIT_MS)
 
     row.get_by_role("button", name="Take this child").click()
@@ -133,13 +147,30 @@ def test_a_risk_message_reaches_a_counsellor_who_talks_then_hands_back(child, co
     expect(child.locator(".bubble.counsellor")).to_contain_text("Have you told anyone", timeout=WAIT_MS)
     send(child, "my mum is here now")
     expect(counsellor.locator("#transcript .line.child").last).to_contain_text("my mum is here now", timeout=WAIT_MS)
-    counsellor.screenshot(path=str(SCREENSHOTS / "console-conversation.png"))
+    if screenshots:
+        counsellor.screenshot(path=str(SCREENSHOTS / "console-conversation.png"))
 
     counsellor.click("#end")
     expect(child.locator(".bubble.system").last).to_contain_text("bot again", timeout=WAIT_MS)
     bot_replies = child.locator(".bubble.bot").count()
     send(child, "thanks")
     expect(child.locator(".bubble.bot")).to_have_count(bot_replies + 1, timeout=WAIT_MS)
+
+
+def test_a_risk_message_reaches_a_counsellor_who_talks_then_hands_back(child, counsellor):
+    risk_message_to_counsellor_and_back(child, counsellor, screenshots=True)
+
+
+def test_the_same_handoff_on_postgresql(browser, assistant, postgres_database_url, tmp_path):
+    upgrade(postgres_database_url)
+    name = add_user(postgres_database_url)
+    with web_app_alone(8109, postgres_database_url, assistant.rasa_url, tmp_path) as url:
+        child, counsellor = open_chat(browser, url), sign_in(browser, url, name)
+        try:
+            risk_message_to_counsellor_and_back(child, counsellor)
+        finally:
+            child.context.close()
+            counsellor.context.close()
 
 
 @pytest.mark.parametrize("path", ["/", "/login"])

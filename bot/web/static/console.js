@@ -10,6 +10,7 @@
   let retry = 0;
   let seenImminent = new Set();
   let lastQueue = null;
+  const unsent = new Map(); // reply id -> reply event, until the transcript shows it stored
 
   function el(tag, text, className) {
     const element = document.createElement(tag);
@@ -144,8 +145,10 @@
     } else if (event.type === "taken") {
       alert("Another counsellor has already taken this child.");
     } else if (event.type === "transcript") {
-      event.messages.forEach(showMessage);
+      event.messages.forEach(function (message) { unsent.delete(message.client_id); showMessage(message); });
+      unsent.forEach(send); // replies typed while the connection was down go now, once (the server keeps ids)
     } else if (event.type === "message" && event.conversation === conversation) {
+      unsent.delete(event.client_id);
       showMessage(event);
     } else if (event.type === "typing" && event.conversation === conversation) {
       document.getElementById("typing").hidden = false;
@@ -182,7 +185,9 @@
       event.preventDefault();
       const text = reply.value.trim();
       if (!text) return;
-      send({ type: "reply", conversation: conversation, id: String(Date.now()) + Math.random().toString(16).slice(2), text: text });
+      const message = { type: "reply", conversation: conversation, id: String(Date.now()) + Math.random().toString(16).slice(2), text: text };
+      unsent.set(message.id, message);
+      send(message);
       reply.value = "";
     });
     reply.addEventListener("input", function () {

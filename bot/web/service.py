@@ -75,8 +75,7 @@ class ChatService:
 
     # ------------------------------------------------------------------ the child's side
     async def region(self, conversation_id: str) -> Optional[str]:
-        return await self.db(lambda session: session.scalar(
-            sa.select(Conversation.country).where(Conversation.sender_id == conversation_id)))
+        return await self.db(_region, conversation_id)
 
     async def history(self, conversation_id: str, after_seq: int) -> List[dict]:
         messages = await self.db(transcript.messages_after, conversation_id, after_seq)
@@ -93,7 +92,7 @@ class ChatService:
 
     async def from_child(self, conversation_id: str, client_id: str, text: str, payload: Optional[str] = None) -> None:
         """A child's message: stored once (a resend is only acknowledged), assessed, then answered."""
-        history = await self.db(transcript.last_child_texts, conversation_id, RISK_HISTORY)
+        history, handoff = await self.db(_before_a_child_message, conversation_id)
         risk = assess(text, history)
         evidence = [item.words for item in risk.evidence]
         stored = await self.db(
@@ -106,7 +105,6 @@ class ChatService:
             return
         await self.hub.to_consoles({**message_event(stored), "conversation": conversation_id}, watching=conversation_id)
 
-        handoff = await self.db(handoffs.active, conversation_id)
         queued_now = False
         if risk.level >= RiskLevel.HIGH:
             queued_now = await self._queue(conversation_id, "risk", risk.level.value, evidence, handoff)
@@ -132,14 +130,12 @@ class ChatService:
             region = await self.region(conversation_id)
             turn = BotTurn([BotReply(render("web_numbers", region)), BotReply(render("web_bot_unavailable"))],
                            from_web_app=True)
-        for reply in turn.replies:
-            await self._say(conversation_id, "bot", reply.text, buttons=reply.buttons)
-        await self._send_helplines(conversation_id)
-        return turn
-
-    async def _send_helplines(self, conversation_id: str) -> None:
-        region = await self.region(conversation_id)
+        stored, region = await self.db(_store_replies, conversation_id, turn.replies)
+        for message in stored:
+            await self.hub.to_conversation(conversation_id, message_event(message))
+        # after the bot's last reply, so the page knows its answer is complete; the region may have changed
         await self.hub.to_child(conversation_id, helplines_event(region))
+        return turn
 
     async def child_asks_for_person(self, conversation_id: str) -> None:
         await self._say(conversation_id, "system", "The child asked to talk to a person.")
@@ -225,6 +221,22 @@ class ChatService:
     async def transfer(self, counsellor: Counsellor, conversation_id: str, to_id: int) -> None:
         await self.db(handoffs.transfer, conversation_id, counsellor.id, to_id)
         await self.broadcast_queue()
+
+
+def _before_a_child_message(session, conversation_id: str):
+    """What handling a child's message needs to know first, read in one go: the risk window and any handoff."""
+    return transcript.last_child_texts(session, conversation_id, RISK_HISTORY), handoffs.active(session, conversation_id)
+
+
+def _store_replies(session, conversation_id: str, replies: List[BotReply]):
+    """The bot's replies to one message, stored in one transaction, and the child's region as Rasa now has it."""
+    stored = [transcript.add_message(session, conversation_id, "bot", reply.text, buttons=reply.buttons)
+              for reply in replies]
+    return stored, _region(session, conversation_id)
+
+
+def _region(session, conversation_id: str) -> Optional[str]:
+    return session.scalar(sa.select(Conversation.country).where(Conversation.sender_id == conversation_id))
 
 
 def helplines_event(region: Optional[str]) -> dict:

@@ -128,7 +128,9 @@ def test_the_page_reflows_for_a_small_screen_or_text_at_200_percent(browser, web
 
 def risk_message_to_counsellor_and_back(child, counsellor, screenshots=False):
     send(child, "i took a load of pills")
-    row = counsellor.locator("#waiting tr.risk-imminent")
+    expect(child.locator(".bubble.child.pending")).to_have_count(0, timeout=WAIT_MS)
+    conversation = child.evaluate("JSON.parse(sessionStorage.getItem('chat')).conversation")
+    row = counsellor.locator(f'#waiting tr.risk-imminent[data-conversation="{conversation}"]')
     expect(row).to_have_count(1, timeout=QUEUE_WAIT_MS)  # live, without a reload
     expect(row).to_contain_text("IMMINENT")
     expect(counsellor).to_have_title("!! IMMINENT RISK: a child is waiting", timeout=WAIT_MS)

@@ -204,3 +204,45 @@ def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
     assert note["text"] == "asked for a person; calm"
     assert "asked for a person; calm" not in " ".join(child_texts)  # private: never sent to the child
     assert reply["text"] == "Hi, I'm taking over." and reply["counsellor"] == second
+
+
+def test_a_counsellor_picks_a_child_chatting_with_the_bot_and_typing_shows_both_ways(web_url, counsellor_name):
+    async def work():
+        console = Console(web_url, counsellor_name)
+        console.sign_in(COUNSELLOR_PASSWORD)
+        async with console:
+            async with ChildPage(web_url) as child:
+                await child.send("hi")
+                await child.bot_messages_until_quiet()
+                await console.send(type="pick", conversation=child.conversation)
+                await console.next_event(lambda e: e["type"] == "claimed")
+                await console.send(type="watch", conversation=child.conversation)
+                joined = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "system")
+                await console.send(type="typing", conversation=child.conversation)
+                counsellor_typing = await child.next_event(lambda e: e["type"] == "typing")
+                await child.send_event({"type": "typing"})
+                child_typing = await console.next_event(lambda e: e["type"] == "typing")
+                return joined, counsellor_typing, child_typing, child.conversation
+
+    joined, counsellor_typing, child_typing, conversation = run(work())
+    assert "real person" in joined["text"]
+    assert counsellor_typing["speaker"] == "counsellor"
+    assert child_typing == {"type": "typing", "speaker": "child", "conversation": conversation}
+
+
+def test_the_bot_keeps_helping_while_the_child_waits(web_url, counsellor_name):
+    async def work():
+        console = Console(web_url, counsellor_name)
+        console.sign_in(COUNSELLOR_PASSWORD)
+        async with console:
+            async with ChildPage(web_url) as child:
+                await child.send_event({"type": "human"})
+                told = await child.bot_messages_until_quiet()
+                await child.send("should i pay him")
+                return told, await child.bot_messages_until_quiet()
+
+    told, answer = run(work())
+    assert any("coming to talk with you" in m["text"] for m in told)
+    assert any(m["text"].startswith("People before you in the line:") for m in told)
+    assert answer and all(m["speaker"] == "bot" for m in answer)
+    assert any("pay" in m["text"].lower() for m in answer)

@@ -57,6 +57,7 @@
     event.waiting.forEach(function (entry) {
       const row = el("tr", null, "risk-" + entry.risk_level);
       row.dataset.handoff = entry.handoff_id;
+      row.dataset.conversation = entry.conversation_id;
       row.appendChild(el("td", entry.risk_level.toUpperCase(), "level"));
       const wait = el("td", waited(entry.requested_at), "waited");
       wait.dataset.since = entry.requested_at;

@@ -13,7 +13,7 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 
-from bot.risk import RiskAssessment, RiskLevel, assess
+from bot.risk import RiskLevel, assess
 from bot.store import handoffs, transcript
 from bot.store.db import session_scope
 from bot.store.models import Conversation
@@ -242,6 +242,3 @@ def _region(session, conversation_id: str) -> Optional[str]:
 def helplines_event(region: Optional[str]) -> dict:
     return {"type": "helplines", "region": region, "items": [h.as_dict() for h in helplines_for(region)]}
 
-
-def risk_summary(risk: RiskAssessment) -> dict:
-    return {"level": risk.level.value, "kind": risk.kind, "words": [item.words for item in risk.evidence]}

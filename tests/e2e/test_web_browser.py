@@ -192,3 +192,26 @@ def test_the_console_has_no_serious_accessibility_problems(counsellor, child):
     counsellor.wait_for_url("**/console/conversations/**")
     expect(counsellor.locator("#transcript .line").first).to_be_visible(timeout=WAIT_MS)
     assert serious_violations(counsellor) == []
+
+
+def test_the_page_reconnects_by_itself_and_nothing_is_lost_or_repeated(browser, assistant, tmp_path):
+    port = 8110
+    with web_app_alone(port, assistant.database_url, assistant.rasa_url, tmp_path) as url:
+        page = open_chat(browser, url)
+        send(page, "hi")
+        expect(page.locator(".bubble.bot").first).to_be_visible(timeout=WAIT_MS)
+        answered = page.locator(".bubble.bot").count()
+    # the web app is gone (a restart, a dropped network): the page says so and keeps what the child types
+    expect(page.locator("#connection")).to_contain_text("Connecting again", timeout=WAIT_MS)
+    send(page, "how do i block him")
+    expect(page.locator(".bubble.child.pending")).to_have_count(1)
+    with web_app_alone(port, assistant.database_url, assistant.rasa_url, tmp_path):
+        expect(page.locator(".bubble.child.pending")).to_have_count(0, timeout=WAIT_MS)
+        expect(page.locator(".bubble.bot")).not_to_have_count(answered, timeout=WAIT_MS)
+        expect(page.locator("#connection")).to_be_hidden()
+        page.wait_for_timeout(2000)  # anything sent twice would have arrived by now
+        child_texts = page.locator(".bubble.child").all_text_contents()
+        bot_texts = page.locator(".bubble.bot").all_text_contents()
+    page.context.close()
+    assert child_texts == ["You: hi", "You: how do i block him"]
+    assert len(bot_texts) == len(set(bot_texts)), bot_texts  # no reply shown twice

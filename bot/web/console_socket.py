@@ -20,6 +20,9 @@ from bot.web.service import ChatService
 
 log = logging.getLogger(__name__)
 MAX_REPLY_CHARS = 4000
+# What a console may ask that the database refuses: someone else holds the conversation, or it has ended.
+REFUSED = (handoffs.AlreadyClaimed, handoffs.NotHeldBy, LookupError, PermissionError, ValueError)
+NOT_YOURS = "That did not work: another counsellor holds this conversation, or it has ended. The queue is up to date."
 SIGN_IN_FIRST = 4401
 
 
@@ -37,8 +40,13 @@ async def serve_console(socket: WebSocket, service: ChatService) -> None:
         await service.broadcast_queue()
         while True:
             event = await socket.receive_json()
-            if isinstance(event, dict):
+            if not isinstance(event, dict):
+                continue
+            try:
                 await _handle(socket, service, console, event)
+            except REFUSED as refused:
+                log.info("console action refused: %s", type(refused).__name__)
+                await socket.send_json({"type": "error", "text": NOT_YOURS})
     except WebSocketDisconnect:
         pass
     except Exception:  # noqa: BLE001 - the console reconnects; the log holds no message text
@@ -58,7 +66,7 @@ async def _handle(socket: WebSocket, service: ChatService, console: Console, eve
         await socket.send_json({"type": "transcript", "conversation": conversation_id, "messages": messages,
                                 "status": await service.status(conversation_id)})
     elif kind == "claim":
-        claimed = await service.claim(counsellor, int(event.get("handoff") or 0))
+        claimed = await service.claim(counsellor, int(event.get("handoff") or 0))  # None: another was first
         await socket.send_json({"type": "claimed", "conversation": claimed} if claimed else {"type": "taken"})
     elif kind == "pick" and conversation_id:
         await service.pick(counsellor, conversation_id)
@@ -66,11 +74,8 @@ async def _handle(socket: WebSocket, service: ChatService, console: Console, eve
     elif kind == "reply" and conversation_id:
         text = str(event.get("text") or "").strip()[:MAX_REPLY_CHARS]
         if text:
-            try:
-                client_id = str(event.get("id") or "")[:64] or None
-                await service.from_counsellor(counsellor, conversation_id, client_id, text)
-            except PermissionError:
-                await socket.send_json({"type": "error", "text": "You are not holding this conversation."})
+            client_id = str(event.get("id") or "")[:64] or None
+            await service.from_counsellor(counsellor, conversation_id, client_id, text)
     elif kind == "typing" and conversation_id:
         await service.counsellor_typing(conversation_id)
     elif kind == "end" and conversation_id:

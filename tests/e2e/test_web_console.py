@@ -246,3 +246,29 @@ def test_the_bot_keeps_helping_while_the_child_waits(web_url, counsellor_name):
     assert any(m["text"].startswith("People before you in the line:") for m in told)
     assert answer and all(m["speaker"] == "bot" for m in answer)
     assert any("pay" in m["text"].lower() for m in answer)
+
+
+def test_a_counsellor_cannot_reply_to_or_end_a_chat_someone_else_holds(assistant, web_url):
+    holder, other = add_user(assistant.database_url), add_user(assistant.database_url)
+
+    async def work():
+        one, two = Console(web_url, holder), Console(web_url, other)
+        one.sign_in(COUNSELLOR_PASSWORD), two.sign_in(COUNSELLOR_PASSWORD)
+        async with one, two:
+            async with ChildPage(web_url) as child:
+                await child.send("hi")
+                await child.bot_messages_until_quiet()
+                await one.send(type="pick", conversation=child.conversation)
+                await one.next_event(lambda e: e["type"] == "claimed")
+                await two.send(type="reply", conversation=child.conversation, id="x1", text="not mine to say")
+                refused_reply = await two.next_event(lambda e: e["type"] == "error")
+                await two.send(type="end", conversation=child.conversation)
+                refused_end = await two.next_event(lambda e: e["type"] == "error")
+                await two.send(type="pick", conversation=child.conversation)
+                refused_pick = await two.next_event(lambda e: e["type"] in ("error", "claimed"))
+                return refused_reply, refused_end, refused_pick, child.texts("counsellor")
+
+    refused_reply, refused_end, refused_pick, said_to_child = run(work())
+    assert "another counsellor holds" in refused_reply["text"]
+    assert refused_end["type"] == "error" and refused_pick["type"] == "error"
+    assert said_to_child == []

@@ -1,5 +1,4 @@
 """Scores the detector on a labelled file (data/risk/eval.tsv or eval_multi.tsv) and prints the table."""
-import csv
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -8,6 +7,7 @@ from typing import Dict, List
 
 from bot.risk.assessment import RiskAssessment, RiskLevel
 from bot.risk.detector import assess, warm_up
+from bot.risk.labelled import read_rows
 
 # The targets the detector must meet (tests/risk and `--eval` both use these).
 MIN_RECALL = {RiskLevel.IMMINENT: 1.00, RiskLevel.HIGH: 0.98, RiskLevel.CONCERN: 0.90}
@@ -121,17 +121,12 @@ def _describe(outcome: Outcome) -> str:
     return f"  {case}expected {example.level.value}/{example.kind} got {result.level.value}/{result.kind}: {example.text}"
 
 
-def _rows(path: Path) -> List[Dict[str, str]]:
-    with open(path, encoding="utf-8") as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
-
 
 def load_examples(path: Path) -> List[Example]:
     """Single messages, or (header starting `case`) messages with the earlier messages of their case as history."""
     examples: List[Example] = []
     history: Dict[str, List[str]] = {}
-    for row in _rows(path):
+    for row in read_rows(path):
         case = row.get("case", "")
         earlier = history.setdefault(case, []) if case else []
         examples.append(

@@ -6,7 +6,6 @@ when it is confident. It is a linear classifier over character and word n-grams 
 bot/risk/training.tsv and the development sets, never from data/risk/eval*.tsv or the final blind set.
 Training takes a few seconds, so the fitted model is cached under build/, keyed by its data and settings.
 """
-import csv
 import hashlib
 import logging
 import re
@@ -17,14 +16,15 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import joblib
-import yaml
 import numpy
 import sklearn
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot import settings
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
+from bot.risk.labelled import read_rows
 from bot.risk.normalize import lexicon, normalize
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,6 @@ class Opinion:
     kind: str
 
 
-def _rows(path: Path) -> List[Dict[str, str]]:
-    with open(path, encoding="utf-8") as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
-
 
 def ordinary_messages(files: Sequence[Path] = NLU_FILES) -> List[str]:
     """The assistant's NLU examples of everyday intents: how children talk about the blackmail itself."""
@@ -85,7 +80,7 @@ def ordinary_messages(files: Sequence[Path] = NLU_FILES) -> List[str]:
 
 def held_back() -> set:
     """The normalised messages of the sets that measure the detector: never trained on, even if typed elsewhere too."""
-    return {normalize(row["text"]) for path in HELD_BACK_FILES if path.exists() for row in _rows(path)}
+    return {normalize(row["text"]) for path in HELD_BACK_FILES if path.exists() for row in read_rows(path)}
 
 
 def training_examples() -> List[Tuple[str, str, str]]:
@@ -93,7 +88,7 @@ def training_examples() -> List[Tuple[str, str, str]]:
     examples = []
     for path in TRAINING_FILES:
         if path.exists():
-            examples += [(normalize(row["text"]), row["level"], row["kind"]) for row in _rows(path)]
+            examples += [(normalize(row["text"]), row["level"], row["kind"]) for row in read_rows(path)]
     examples += [(normalize(text), "none", "none") for text in ordinary_messages()]
     measuring = held_back()
     return [example for example in examples if example[0] not in measuring]

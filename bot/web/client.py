@@ -15,11 +15,29 @@ def ws_url(web_url: str, path: str) -> str:
     return web_url.replace("http://", "ws://") + path
 
 
-class ChildPage:
-    def __init__(self, web_url: str, conversation: Optional[str] = None, after: int = 0):
-        self.web_url, self.conversation, self.after = web_url, conversation, after
+class EventSocket:
+    """A WebSocket of JSON events, keeping every event it has read in `events`."""
+
+    socket = None
+
+    def __init__(self):
         self.events: List[dict] = []
-        self.socket = None
+
+    async def next_event(self, wanted: Callable[[dict], bool], timeout: float = WAIT_SECONDS) -> dict:
+        """The next event matching `wanted`, keeping every event seen in `events`."""
+        async def wait():
+            while True:
+                event = json.loads(await self.socket.recv())
+                self.events.append(event)
+                if wanted(event):
+                    return event
+        return await asyncio.wait_for(wait(), timeout)
+
+
+class ChildPage(EventSocket):
+    def __init__(self, web_url: str, conversation: Optional[str] = None, after: int = 0):
+        super().__init__()
+        self.web_url, self.conversation, self.after = web_url, conversation, after
 
     async def __aenter__(self) -> "ChildPage":
         self.socket = await websockets.connect(ws_url(self.web_url, "/ws/chat"), origin=self.web_url)
@@ -39,16 +57,6 @@ class ChildPage:
     async def send_event(self, event) -> None:
         await self.socket.send(event if isinstance(event, (bytes, str)) else json.dumps(event))
 
-    async def next_event(self, wanted: Callable[[dict], bool], timeout: float = WAIT_SECONDS) -> dict:
-        """The next event matching `wanted`, keeping every event seen in `events`."""
-        async def wait():
-            while True:
-                event = json.loads(await self.socket.recv())
-                self.events.append(event)
-                if wanted(event):
-                    return event
-        return await asyncio.wait_for(wait(), timeout)
-
     async def bot_messages_until_quiet(self, quiet: float = 2.0) -> List[dict]:
         """The messages that arrive until none has come for `quiet` seconds (the bot's whole answer)."""
         messages = []
@@ -63,14 +71,13 @@ class ChildPage:
         return [e["text"] for e in self.events if e["type"] == "message" and speaker in (None, e["speaker"])]
 
 
-class Console:
+class Console(EventSocket):
     """A signed-in counsellor: an HTTP client with the session cookie, and the console WebSocket."""
 
     def __init__(self, web_url: str, name: str):
+        super().__init__()
         self.web_url, self.name = web_url, name
         self.http = httpx.Client(base_url=web_url, follow_redirects=False)
-        self.events: List[dict] = []
-        self.socket = None
 
     def sign_in(self, password: str) -> httpx.Response:
         page = self.http.get("/login")
@@ -90,11 +97,9 @@ class Console:
     async def send(self, **event) -> None:
         await self.socket.send(json.dumps(event))
 
-    async def next_event(self, wanted: Callable[[dict], bool], timeout: float = WAIT_SECONDS) -> dict:
-        async def wait():
-            while True:
-                event = json.loads(await self.socket.recv())
-                self.events.append(event)
-                if wanted(event):
-                    return event
-        return await asyncio.wait_for(wait(), timeout)
+    async def waiting_entry(self, conversation: str, timeout: float = WAIT_SECONDS) -> dict:
+        """The queue's entry for a conversation, once a queue event lists it as waiting."""
+        def entry(event):
+            return next((w for w in event.get("waiting", ()) if w["conversation_id"] == conversation), None)
+
+        return entry(await self.next_event(lambda e: e["type"] == "queue" and entry(e) is not None, timeout))

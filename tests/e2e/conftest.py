@@ -46,6 +46,17 @@ class Chat:
         return "\n".join(self.texts(text))
 
 
+def parse(assistant, text: str) -> dict:
+    """What the running Rasa's NLU makes of a message (intent, entities, the risk detector's finding)."""
+    request = urllib.request.Request(
+        f"{assistant.rasa_url}/model/parse?token={assistant.token}",
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory):
     if not settings.MODEL_PATH.exists():

@@ -1,23 +1,16 @@
 """The held-out NLU set (never trained on), scored through the running server's parser."""
-import json
-import urllib.request
 from pathlib import Path
 
 from bot.nlp.evaluate import evaluate, load_examples
+from tests.e2e.conftest import parse
 
 HELDOUT = Path(__file__).resolve().parents[1] / "nlu" / "heldout.yml"
 REQUIRED_ACCURACY = 0.92
 MIN_EXAMPLES_PER_INTENT = 10
 
 
-def parse(assistant, text: str) -> str:
-    request = urllib.request.Request(
-        f"{assistant.rasa_url}/model/parse?token={assistant.token}",
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        parsed = json.load(response)
+def classified_intent(assistant, text: str) -> str:
+    parsed = parse(assistant, text)
     # Score the classifier's own guess: a risk override is the detector's call, scored on data/risk.
     return parsed.get("risk", {}).get("classified_intent") or parsed["intent"]["name"]
 
@@ -32,7 +25,7 @@ def test_heldout_set_covers_every_intent(domain_intents):
 
 
 def test_heldout_intent_accuracy(assistant, record_summary):
-    report = evaluate(load_examples(HELDOUT), lambda text: parse(assistant, text))
+    report = evaluate(load_examples(HELDOUT), lambda text: classified_intent(assistant, text))
     record_summary(report.format())
     assert report.accuracy >= REQUIRED_ACCURACY, report.format()
 

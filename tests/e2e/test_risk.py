@@ -8,6 +8,7 @@ from bot.content.facts import verified_contacts
 from bot.risk import RiskLevel, assess
 from bot.risk.evaluate import load_examples
 from tests.conftest import PROJECT_ROOT
+from tests.e2e.conftest import parse
 
 HELDOUT = PROJECT_ROOT / "data" / "risk" / "heldout.tsv"
 
@@ -99,13 +100,7 @@ def test_through_the_pipeline_the_classifier_only_adds_to_the_detector(assistant
     """Through the whole NLU pipeline: the detector's answer is never lost, and the figures are printed."""
     answered, caught, totals = {}, {}, {}
     for case in load_examples(HELDOUT):
-        request = urllib.request.Request(
-            f"{assistant.rasa_url}/model/parse?token={assistant.token}",
-            data=json.dumps({"text": case.text}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            intent = json.load(response)["intent"]["name"]
+        intent = parse(assistant, case.text)["intent"]["name"]
         risk_answer = intent.startswith("risk_") or intent == "immediate_danger"
         detected = assess(case.text).level > RiskLevel.NONE
         assert risk_answer or not detected, f"the detector's finding was lost: {case.text!r}"

@@ -60,12 +60,8 @@ async def handoff(web_url: str, counsellor_name: str) -> dict:
         async with ChildPage(web_url) as child:
             started = asyncio.get_running_loop().time()
             await child.send("i took a load of pills")
-            entry = (await console.next_event(
-                lambda e: e["type"] == "queue" and any(w["conversation_id"] == child.conversation for w in e["waiting"]),
-                timeout=5,
-            ))
+            waiting = await console.waiting_entry(child.conversation, timeout=5)
             seen["queue_seconds"] = asyncio.get_running_loop().time() - started
-            waiting = next(w for w in entry["waiting"] if w["conversation_id"] == child.conversation)
             seen["waiting"] = waiting
             seen["child_before_claim"] = await child.bot_messages_until_quiet()
 
@@ -126,9 +122,7 @@ def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):
         async with one, two:
             async with ChildPage(web_url) as child:
                 await child.send_event({"type": "human"})
-                event = await one.next_event(lambda e: e["type"] == "queue" and any(
-                    w["conversation_id"] == child.conversation for w in e["waiting"]))
-                handoff_id = next(w["handoff_id"] for w in event["waiting"] if w["conversation_id"] == child.conversation)
+                handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
                 await asyncio.gather(one.send(type="claim", handoff=handoff_id), two.send(type="claim", handoff=handoff_id))
                 results = await asyncio.gather(
                     one.next_event(lambda e: e["type"] in ("claimed", "taken")),
@@ -147,11 +141,11 @@ def test_asking_the_bot_for_a_person_queues_the_child(web_url, counsellor_name):
             async with ChildPage(web_url) as child:
                 await child.send("can i talk to a real person")
                 replies = await child.bot_messages_until_quiet()
-                queued = await console.next_event(lambda e: e["type"] == "queue" and any(
-                    w["conversation_id"] == child.conversation and w["reason"] == "child_asked" for w in e["waiting"]))
+                queued = await console.waiting_entry(child.conversation)
                 return replies, queued
 
-    replies, _queued = run(ask())
+    replies, queued = run(ask())
+    assert queued["reason"] == "child_asked"
     texts = " ".join(reply["text"] for reply in replies)
     assert "coming to talk with you" in texts
     assert "Childline counsellor" not in texts  # the bot's helpline offer gives way to the live handoff
@@ -184,15 +178,14 @@ def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
         async with one, two, boss:
             async with ChildPage(web_url) as child:
                 await child.send_event({"type": "human"})
-                event = await one.next_event(lambda e: e["type"] == "queue" and any(
-                    w["conversation_id"] == child.conversation for w in e["waiting"]))
-                handoff_id = next(w["handoff_id"] for w in event["waiting"] if w["conversation_id"] == child.conversation)
+                handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
                 await one.send(type="claim", handoff=handoff_id)
                 await one.next_event(lambda e: e["type"] == "claimed")
                 await one.send(type="watch", conversation=child.conversation)
                 await one.send(type="note", conversation=child.conversation, text="asked for a person; calm")
                 note = await one.next_event(lambda e: e["type"] == "note")
-                me_two = next(c["id"] for c in event["counsellors"] if c["name"] == second)
+                queue = next(e for e in reversed(one.events) if e["type"] == "queue")
+                me_two = next(c["id"] for c in queue["counsellors"] if c["name"] == second)
                 await one.send(type="transfer", conversation=child.conversation, to=me_two)
                 seen_by_boss = await boss.next_event(lambda e: e["type"] == "queue" and any(
                     h["conversation_id"] == child.conversation and h["counsellor_name"] == second for h in e["live"]))

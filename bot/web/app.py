@@ -98,12 +98,12 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     async def login(request: Request, name: str = Form(""), password: str = Form(""), csrf: str = Form("")):
         auth.check_csrf(request, csrf)
         user = await service.db(users.authenticate, name, password)
-        if user is None or user.role not in auth.CONSOLE_ROLES:
+        if user is None or user.role not in auth.SIGN_IN_ROLES:
             context = {"csrf": auth.csrf_token(request),
                        "error": "That name and password did not work, or the account is locked for a while."}
             return templates.TemplateResponse(request, "login.html", context, status_code=401)
         auth.sign_in(request, user)
-        return RedirectResponse("/console", status_code=303)
+        return RedirectResponse(auth.home_for(user.role), status_code=303)
 
     @app.post("/logout")
     async def logout(request: Request, csrf: str = Form("")):
@@ -115,7 +115,7 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     async def console_page(request: Request):
         counsellor = await auth.signed_in(request, service)
         if counsellor is None:
-            return RedirectResponse("/login", status_code=303)
+            return await auth.refuse(request, service)
         return templates.TemplateResponse(request, "console.html", {
             "counsellor": counsellor, "csrf": auth.csrf_token(request),
         })
@@ -124,7 +124,7 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     async def conversation_page(request: Request, conversation_id: str):
         counsellor = await auth.signed_in(request, service)
         if counsellor is None:
-            return RedirectResponse("/login", status_code=303)
+            return await auth.refuse(request, service)
         context = await conversation_page_context(service, conversation_id)
         context.update(counsellor=counsellor, csrf=auth.csrf_token(request))
         return templates.TemplateResponse(request, "conversation.html", context)

@@ -5,12 +5,23 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import HTTPConnection
 
 from bot.store import users
 from bot.web.hub import Counsellor
 
+# Who may open which part of the web app. Staff edit what the bot says; admins may do everything.
 CONSOLE_ROLES = ("counsellor", "supervisor", "admin")
+EDITOR_ROLES = ("staff", "admin")
+INSIGHTS_ROLES = ("staff", "supervisor", "admin")
+ADMIN_ROLES = ("admin",)
+SIGN_IN_ROLES = ("counsellor", "supervisor", "staff", "admin")
+
+
+def home_for(role: str) -> str:
+    """Where a person lands after signing in."""
+    return "/console" if role in CONSOLE_ROLES else "/editor"
 
 
 def csrf_token(request: Request) -> str:
@@ -37,11 +48,23 @@ def same_origin(connection: HTTPConnection) -> bool:
     return bool(origin) and urlsplit(origin).netloc == connection.headers.get("host")
 
 
-async def signed_in(connection: HTTPConnection, service) -> Optional[Counsellor]:
+async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) -> Optional[Counsellor]:
+    """The signed-in person if their account is active and has one of `roles`, else None."""
     user_id = connection.session.get("user_id")
     if not user_id:
         return None
     user = await service.db(users.get_user, user_id)
-    if user is None or not user.active or user.role not in CONSOLE_ROLES:
+    if user is None or not user.active or user.role not in roles:
         return None
     return Counsellor(user.id, user.name, user.role)
+
+
+async def refuse(request: Request, service):
+    """Sends a visitor who is not signed in to the login page; tells a signed-in person without the role so."""
+    if await signed_in(request, service, SIGN_IN_ROLES) is None:
+        return RedirectResponse("/login", status_code=303)
+    return HTMLResponse(
+        "<!doctype html><html lang=en><title>Not allowed</title><main><h1>Not allowed</h1>"
+        "<p>Your account cannot open this page. Ask an admin if you need it.</p></main></html>",
+        status_code=403,
+    )

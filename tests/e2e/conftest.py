@@ -14,9 +14,11 @@ from bot.store import users
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
 
-RASA_PORT = 5105
-ACTION_PORT = 5155
-WEB_PORT = 8105
+# E2E_PORT_OFFSET lets two test runs share the machine (a helper's run beside the main one).
+_OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
+RASA_PORT = 5105 + _OFFSET
+ACTION_PORT = 5155 + _OFFSET
+WEB_PORT = 8105 + _OFFSET
 # The quick exit's neutral page; the browser tests answer it themselves (the machine is offline).
 QUICK_EXIT_URL = "https://weather.example/today"
 COUNSELLOR_PASSWORD = "a long test password 1"

@@ -8,9 +8,8 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SPACY_PIPELINE := build/spacy_pipeline/meta.json
-FACT_SLOTS := domain/facts.yml
 COUNTRY_DATA := data/nlu/countries.yml
-GENERATED := $(FACT_SLOTS) $(COUNTRY_DATA)
+GENERATED := $(COUNTRY_DATA)
 TRAINING_INPUTS := config.yml $(filter-out $(GENERATED),$(wildcard data/*/*.yml) $(wildcard domain/*.yml)) $(GENERATED)
 
 export PYTHONPATH := $(CURDIR)
@@ -38,9 +37,6 @@ install: $(VENV)/.installed
 
 $(SPACY_PIPELINE): bot/nlp/build.py $(VENV)/.installed
 	$(PY) -m bot.nlp.build
-
-$(FACT_SLOTS): bot/content/services.yaml bot/content/facts.py $(VENV)/.installed
-	$(PY) -m bot.content.facts
 
 $(COUNTRY_DATA): bot/content/regions.yaml bot/nlp/country_data.py $(VENV)/.installed
 	$(PY) -m bot.nlp.country_data

@@ -35,3 +35,10 @@ RATE_MESSAGES = int(os.environ.get("RATE_MESSAGES", "8"))
 RATE_WINDOW_SECONDS = float(os.environ.get("RATE_WINDOW_SECONDS", "10"))
 # Session cookies are sent over HTTPS only, unless this is switched off for plain-HTTP loopback use.
 COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "false").lower() == "true"
+
+# Published content (bot/content/published.py): how often each process looks for a newer release,
+# and the local copy it falls back to when the database cannot be reached.
+CONTENT_POLL_SECONDS = float(os.environ.get("CONTENT_POLL_SECONDS", "1"))
+CONTENT_SNAPSHOT_FILE = Path(os.environ.get("CONTENT_SNAPSHOT_FILE", VAR_DIR / "content-snapshot.json"))
+# A fact last checked by a person longer ago than this stays live but is flagged to staff.
+FACT_RECHECK_DAYS = int(os.environ.get("FACT_RECHECK_DAYS", "180"))

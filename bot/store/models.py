@@ -219,3 +219,87 @@ class CounsellorNote(Base):
     author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
     text = sa.Column(sa.Text, nullable=False)
     created_at = sa.Column(UTCDateTime, nullable=False)
+
+
+class ContentKind(str, enum.Enum):
+    """What a piece of editable content is: a bot response or a service of the facts file."""
+
+    RESPONSE = "response"
+    SERVICE = "service"
+
+
+class VersionStatus(str, enum.Enum):
+    """Where a version of a piece of content is in the two-person review."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class ContentItem(Base):
+    """One response (by name) or one service (by facts file id) that staff can edit."""
+
+    __tablename__ = "content_items"
+    __table_args__ = (sa.UniqueConstraint("kind", "key", name="uq_content_items_kind_key"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    kind = sa.Column(_enum_type(ContentKind, "content_kind"), nullable=False)
+    key = sa.Column(sa.String(128), nullable=False)
+    # Responses: the domain file's topic ("blackmail"); services: the region ("uk").
+    topic = sa.Column(sa.String(64), nullable=False)
+    # The version children see now (no foreign key: the two tables point at each other).
+    live_version_id = sa.Column(sa.Integer)
+
+
+class ContentVersion(Base):
+    """One version of a content item: its whole body as JSON, who wrote, reviewed and published it."""
+
+    __tablename__ = "content_versions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "number", name="uq_content_versions_item_number"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    item_id = sa.Column(sa.Integer, sa.ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False)
+    number = sa.Column(sa.Integer, nullable=False)
+    status = sa.Column(_enum_type(VersionStatus, "version_status"), nullable=False)
+    body = sa.Column(sa.Text, nullable=False)  # JSON: a response's variants, or a service entry
+    note = sa.Column(sa.Text, nullable=False, default="", server_default="")
+    # The live version number this one was written from, and the one it restores after a rollback.
+    based_on = sa.Column(sa.Integer)
+    restores = sa.Column(sa.Integer)
+    author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    updated_at = sa.Column(UTCDateTime, nullable=False)
+    reviewer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at = sa.Column(UTCDateTime)
+    review_note = sa.Column(sa.Text)
+    publisher_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    published_at = sa.Column(UTCDateTime)
+
+
+class ContentRelease(Base):
+    """Everything children are shown, as one JSON snapshot, each time something is published."""
+
+    __tablename__ = "content_releases"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    summary = sa.Column(sa.Text, nullable=False)
+    snapshot = sa.Column(sa.Text, nullable=False)
+
+
+class AuditEntry(Base):
+    """Who did what to content, accounts or conversations, and when. Never holds a child's words."""
+
+    __tablename__ = "audit_log"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(UTCDateTime, nullable=False, index=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Kept as written, so the log still says who it was if the account is renamed or removed.
+    user_name = sa.Column(sa.String(64), nullable=False)
+    action = sa.Column(sa.String(64), nullable=False)
+    target = sa.Column(sa.String(255), nullable=False)
+    detail = sa.Column(sa.Text, nullable=False, default="", server_default="")

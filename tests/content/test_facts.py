@@ -7,7 +7,7 @@ import yaml
 from rasa.core.nlg.generator import ResponseVariationFilter
 
 from bot.content.facts import (
-    GENERATED_DOMAIN_FILE, REGIONS, domain_slots, load_facts, unshowable_values, verified_contacts,
+    REGIONS, unshowable_values, verified_contacts,
 )
 from bot.content.lint import PLACEHOLDER, load_responses
 
@@ -89,9 +89,3 @@ def test_regional_responses_name_that_regions_services(region):
                 name, "rest", {"country": region, "audience": audience}
             )
             assert chosen.get("condition"), f"{name} falls back to the UK text for {region}"
-
-
-def test_generated_fact_slots_match_the_facts_file():
-    with open(GENERATED_DOMAIN_FILE, encoding="utf-8") as handle:
-        generated = yaml.safe_load(handle)
-    assert generated == domain_slots(verified_contacts(load_facts()))

@@ -34,19 +34,20 @@ def _revision(url: str):
 
 
 NEW_IN_0002 = {"users", "messages", "handoffs", "counsellor_notes"}
+NEW_IN_0003 = {"content_items", "content_versions", "content_releases", "audit_log"}
 
 
 def test_upgrade_downgrade_upgrade(database_url):
     migrate.upgrade(database_url)
-    assert {"conversations", *NEW_IN_0002} <= _tables(database_url)
-    assert _revision(database_url) == "0002"
+    assert {"conversations", *NEW_IN_0002, *NEW_IN_0003} <= _tables(database_url)
+    assert _revision(database_url) == "0003"
 
     migrate.downgrade(database_url, revision="base")
     assert "conversations" not in _tables(database_url)
     assert _revision(database_url) is None
 
     migrate.upgrade(database_url)
-    assert _revision(database_url) == "0002"
+    assert _revision(database_url) == "0003"
 
 
 def test_0002_adds_its_tables_to_a_database_with_conversations(database_url):
@@ -107,6 +108,6 @@ def test_command_line(database_url):
         ).stdout
 
     run("upgrade")
-    assert "0002 (head)" in run("current")
+    assert "0003 (head)" in run("current")
     run("downgrade", "base")
     assert "conversations" not in _tables(database_url)

@@ -1,0 +1,60 @@
+"""Which variant of a response a child gets, and the facts filled into it: one place for the bot,
+the web app and the editor's preview, so what staff preview is what a child sees.
+"""
+import itertools
+import re
+from typing import Dict, Iterable, List, Optional, Set
+
+from rasa.core.nlg.generator import ResponseVariationFilter
+
+from bot.content.facts import REGIONS
+
+PLACEHOLDER = re.compile(r"\{([a-zA-Z0-9_]+)\}")
+# Rasa's channel name for the REST webhook, which the web app and `make shell` use.
+CHANNEL = "rest"
+
+AGE_BANDS = ("child", "teen", "adult")
+AUDIENCES = ("young", "adult")
+RISK_KINDS = ("suicide", "self_harm", "offender_danger", "abuse_disclosure", "manipulation")
+# Conditions staff may set on a variant in the editor; any other condition is kept as it is.
+EDITABLE_CONDITIONS = {"age_band": AGE_BANDS, "country": REGIONS, "audience": AUDIENCES}
+
+# Every combination of the slots that choose a variant: each must get exactly one.
+SLOT_CASES = [
+    {"country": country, "audience": audience, "age_band": band, "risk_kind": kind, "risk_about": about}
+    for country, audience, band, kind, about in itertools.product(
+        REGIONS, AUDIENCES, (None, *AGE_BANDS), (None, *RISK_KINDS), (None, "self", "friend")
+    )
+]
+
+
+def profile_slots(age_band: Optional[str], region: Optional[str]) -> Dict[str, Optional[str]]:
+    """The slots a child with this age band and region has (adults get the adult routes)."""
+    return {"age_band": age_band, "country": region or "uk",
+            "audience": "adult" if age_band == "adult" else "young"}
+
+
+def candidates(variants: List[dict], slots: Dict[str, object], channel: str = CHANNEL) -> List[dict]:
+    """The variants Rasa would choose among for these slots (it picks one at random)."""
+    return ResponseVariationFilter({"_": variants}).responses_for_utter_action("_", channel, slots)
+
+
+def placeholders(variant: dict) -> Set[str]:
+    texts = [variant.get("text") or ""] + [button.get("title", "") for button in variant.get("buttons") or []]
+    return {name for text in texts for name in PLACEHOLDER.findall(text)}
+
+
+def fill(text: str, values: Dict[str, str]) -> str:
+    """The text with each {placeholder} replaced; one without a value is left as it is."""
+    return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), text)
+
+
+def coverage_problems(variants: List[dict], cases: Iterable[Dict[str, object]] = SLOT_CASES) -> List[str]:
+    """Where a child would get no variant, or a random one of several: both are mistakes."""
+    problems = []
+    for slots in cases:
+        found = len(candidates(variants, slots))
+        if found != 1:
+            shown = ", ".join(f"{name} {value}" for name, value in slots.items() if value)
+            problems.append(f"{found} variants fit a child with {shown}")
+    return problems

@@ -1,0 +1,41 @@
+"""The audit log: one row per change to content, accounts or stored conversations."""
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.store.models import AuditEntry, User
+from bot.store.utc import utc_now
+
+# Written where the project itself acted (importing its bundled content, a scheduled job).
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Logged:
+    at: datetime
+    who: str
+    action: str
+    target: str
+    detail: dict
+
+
+def record(session: Session, user: Optional[User], action: str, target: str, **detail) -> None:
+    session.add(AuditEntry(
+        at=utc_now(), user_id=user.id if user else None, user_name=user.name if user else SYSTEM,
+        action=action, target=target, detail=json.dumps(detail, sort_keys=True, default=str),
+    ))
+
+
+def recent(session: Session, limit: int = 200, target: Optional[str] = None,
+           action_prefix: Optional[str] = None) -> List[Logged]:
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if target:
+        query = query.where(AuditEntry.target == target)
+    if action_prefix:
+        query = query.where(AuditEntry.action.startswith(action_prefix))
+    return [Logged(row.at, row.user_name, row.action, row.target, json.loads(row.detail or "{}"))
+            for row in session.scalars(query)]

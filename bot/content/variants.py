@@ -55,6 +55,8 @@ def coverage_problems(variants: List[dict], cases: Iterable[Dict[str, object]] =
     for slots in cases:
         found = len(candidates(variants, slots))
         if found != 1:
-            shown = ", ".join(f"{name} {value}" for name, value in slots.items() if value)
-            problems.append(f"{found} variants fit a child with {shown}")
+            shown = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in slots.items() if value)
+            problems.append(f"No variant fits a child with {shown}: add one for them or one with no conditions."
+                            if not found else
+                            f"{found} variants fit a child with {shown}: make their conditions different.")
     return problems

@@ -149,8 +149,8 @@ def import_bundle(session: Session) -> int:
     return len(added)
 
 
-def open_change(session: Session, user_id: int, kind: str, key: str, topic: Optional[str] = None) -> ContentVersion:
-    """The person's open change to this item, or a new draft from the live version.
+def open_change(session: Session, user_id: int, kind: str, key: str, topic: Optional[str] = None) -> int:
+    """The id of the person's open change to this item, or of a new draft from the live version.
 
     One change at a time per item: a second person reviews it rather than writing another.
     A new service (no item yet) starts empty, in the region `topic`.
@@ -170,14 +170,14 @@ def open_change(session: Session, user_id: int, kind: str, key: str, topic: Opti
                 author = session.get(User, version.author_id)
                 raise ChangeRefused(f"{author.name if author else 'Someone'} is already changing this "
                                     f"(version {version.number}). Review their change instead.")
-            return version
+            return version.id
     current = live_version(session, item)
     body = body_of(current) if current else {"id": key, "region": topic, "list": "helplines", "name": "",
                                              "contact": {}, "verified": False, "checked_on": None}
     version = _new_version(session, item, body, VersionStatus.DRAFT, user,
                            based_on=current.number if current else None)
     audit.record(session, user, "content.draft", _label(item, version.number))
-    return version
+    return version.id
 
 
 def _version(session: Session, version_id: int) -> Tuple[ContentVersion, ContentItem]:

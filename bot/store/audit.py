@@ -34,7 +34,8 @@ def recent(session: Session, limit: int = 200, target: Optional[str] = None,
            action_prefix: Optional[str] = None) -> List[Logged]:
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if target:
-        query = query.where(AuditEntry.target == target)
+        # "response:utter_dont_pay" also finds its versions ("response:utter_dont_pay v3").
+        query = query.where(sa.or_(AuditEntry.target == target, AuditEntry.target.startswith(target + " v")))
     if action_prefix:
         query = query.where(AuditEntry.action.startswith(action_prefix))
     return [Logged(row.at, row.user_name, row.action, row.target, json.loads(row.detail or "{}"))

@@ -10,7 +10,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
 from bot import settings
+from bot.content.checks import response_problems
+from bot.content.published import published
+from bot.content.workflow import import_bundle
 from bot.keys import kept_secret
 from bot.risk import warm_up
 from bot.store import users
@@ -22,6 +28,8 @@ from bot.web.console_view import conversation_page_context
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Hub
+from bot.web.editor_routes import register_editor
+from bot.web.insights_routes import register_insights
 from bot.web.rasa import RasaClient
 from bot.web.service import ChatService
 
@@ -41,6 +49,18 @@ SECURITY_HEADERS = {
 }
 
 
+async def _content_ready(service: ChatService) -> None:
+    """The project's content is in the database and followed live; the content check is warm for the editor."""
+    try:
+        await service.db(import_bundle)
+    except SQLAlchemyError:
+        # Another instance imported it at the same moment, or the database is away: what is
+        # published (or the snapshot, or the bundle) still serves children.
+        log.warning("could not import the bundled content now")
+    published()
+    await run_in_threadpool(response_problems, "utter_greet", "welcome", [{"text": "Hi."}], {})
+
+
 def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = None) -> FastAPI:
     engine = make_engine(database_url or settings.DATABASE_URL)
     rasa = RasaClient(rasa_url or settings.RASA_URL)
@@ -50,6 +70,7 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         warm_up()  # the risk detector is ready before the first child types
+        await _content_ready(service)
         yield
         await rasa.close()
         engine.dispose()
@@ -133,4 +154,6 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     async def console_socket(socket: WebSocket):
         await serve_console(socket, service)
 
+    register_editor(app, templates)
+    register_insights(app, templates)
     return app

@@ -1,7 +1,8 @@
 """What the counsellor's conversation page shows besides the live transcript: the child's region and its facts."""
 from typing import Dict, List, Optional
 
-from bot.content.facts import CONTACT_FIELDS, load_facts
+from bot.content.facts import CONTACT_FIELDS
+from bot.content.published import published
 from bot.store import handoffs
 from bot.web.helplines import DEFAULT_REGION
 
@@ -12,7 +13,7 @@ PASTE_LISTS = (("emergency", "Emergency"), ("report", "Report"), ("remove_images
 
 def region_facts(region: Optional[str]) -> List[Dict]:
     """The verified services of a region, grouped for pasting; unverified entries never appear."""
-    countries = load_facts()["countries"]
+    countries = published().current().facts["countries"]
     services = countries.get(region or DEFAULT_REGION) or countries[DEFAULT_REGION]
     groups = []
     for key, title in PASTE_LISTS:

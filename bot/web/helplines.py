@@ -1,4 +1,4 @@
-"""The helplines the chat page shows for a region (helplines.yml), from verified facts only."""
+"""The helplines the chat page shows for a region (helplines.yml), from published, checked facts only."""
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.content.facts import verified_contacts
+from bot.content.published import published
 
 HELPLINES_FILE = Path(__file__).with_name("helplines.yml")
 DEFAULT_REGION = "uk"
@@ -32,18 +32,22 @@ def _link(value: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _table() -> Dict[str, Tuple[Helpline, ...]]:
+def _entries() -> dict:
     with open(HELPLINES_FILE, encoding="utf-8") as handle:
-        entries = yaml.safe_load(handle)
-    contacts = verified_contacts()
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=4)
+def _table_of(contacts_key: frozenset) -> Dict[str, Tuple[Helpline, ...]]:
+    contacts = dict(contacts_key)
     # An entry whose fact is not verified (or is gone) is left out, never shown.
     return {
         region: tuple(Helpline(str(item["name"]), contacts[item["fact"]], _link(contacts[item["fact"]]))
                       for item in items if item["fact"] in contacts)
-        for region, items in entries.items()
+        for region, items in _entries().items()
     }
 
 
 def helplines_for(region: Optional[str]) -> List[Helpline]:
-    table = _table()
+    table = _table_of(frozenset(published().current().contacts.items()))
     return list(table.get(region or DEFAULT_REGION) or table[DEFAULT_REGION])

@@ -1,0 +1,247 @@
+"""The staff content editor and the admins' people page: routes over bot/content/workflow.py.
+
+Every route checks the person's role; every form carries the CSRF token; every change is audited
+by the workflow itself.
+"""
+import re
+from datetime import date
+from typing import Optional
+
+from fastapi import FastAPI, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+
+from bot.content import workflow, yaml_io
+from bot.content.facts import REGIONS
+from bot.store import audit, users
+from bot.store.models import ContentVersion, User
+from bot.web import auth, editor_views
+from bot.web.editor_forms import service_from_form, variants_from_form
+
+MAX_IMPORT_BYTES = 2_000_000
+SERVICE_ID = re.compile(r"[a-z0-9-]{3,64}")
+
+
+def _back(request: Request, url: str, message: Optional[str] = None, error: bool = False) -> RedirectResponse:
+    if message:
+        request.session["flash"] = {"text": message, "error": error}
+    return RedirectResponse(url, status_code=303)
+
+
+def register_editor(app: FastAPI, templates) -> None:
+    service = app.state.service
+
+    async def page(request: Request, name: str, person, context: dict, status_code: int = 200):
+        context.update(person=person, csrf=auth.csrf_token(request), flash=request.session.pop("flash", None))
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    async def editor(request: Request):
+        return await auth.signed_in(request, service, auth.EDITOR_ROLES)
+
+    @app.get("/editor", response_class=HTMLResponse)
+    async def editor_home(request: Request, q: str = ""):
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        context = await service.db(editor_views.home, person.id, q[:100])
+        return await page(request, "editor_home.html", person, context)
+
+    @app.get("/editor/items/{kind}/{key}", response_class=HTMLResponse)
+    async def editor_item(request: Request, kind: str, key: str):
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        context = await service.db(editor_views.item_page, kind, key) if kind in ("response", "service") else None
+        if context is None:
+            return HTMLResponse("No such content.", status_code=404)
+        return await page(request, "editor_item.html", person, context)
+
+    @app.post("/editor/items/{kind}/{key}/change")
+    async def start_change(request: Request, kind: str, key: str, csrf: str = Form("")):
+        auth.check_csrf(request, csrf)
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        try:
+            version_id = await service.db(workflow.open_change, person.id, kind, key)
+        except workflow.ChangeRefused as refused:
+            return _back(request, f"/editor/items/{kind}/{key}", str(refused), True)
+        return _back(request, f"/editor/changes/{version_id}")
+
+    @app.post("/editor/new-service")
+    async def new_service(request: Request, csrf: str = Form(""), key: str = Form(""), region: str = Form("")):
+        auth.check_csrf(request, csrf)
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        key = key.strip().lower()
+        if not SERVICE_ID.fullmatch(key) or region not in REGIONS:
+            return _back(request, "/editor", "Use 3 to 64 lower-case letters, digits and dashes for the id.", True)
+        try:
+            version_id = await service.db(workflow.open_change, person.id, "service", key, region)
+        except workflow.ChangeRefused as refused:
+            return _back(request, "/editor", str(refused), True)
+        return _back(request, f"/editor/changes/{version_id}")
+
+    @app.post("/editor/items/{kind}/{key}/rollback")
+    async def roll_back(request: Request, kind: str, key: str, csrf: str = Form(""), item_id: int = Form(...),
+                        number: int = Form(...)):
+        auth.check_csrf(request, csrf)
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        try:
+            await service.db(workflow.rollback, person.id, item_id, number)
+        except workflow.ChangeRefused as refused:
+            return _back(request, f"/editor/items/{kind}/{key}", str(refused), True)
+        return _back(request, f"/editor/items/{kind}/{key}", f"Version {number} is live again.")
+
+    @app.get("/editor/changes/{version_id}", response_class=HTMLResponse)
+    async def change(request: Request, version_id: int):
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        context = await service.db(editor_views.change_page, version_id, person.id)
+        if context is None:
+            return HTMLResponse("No such change.", status_code=404)
+        return await page(request, "editor_change.html", person, context)
+
+    @app.post("/editor/changes/{version_id}")
+    async def act_on_change(request: Request, version_id: int):
+        form = await request.form()
+        auth.check_csrf(request, form.get("csrf", ""))
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        action, here = form.get("action", ""), f"/editor/changes/{version_id}"
+        note = (form.get("note") or "")[:2000]
+        try:
+            if action in ("save", "submit"):
+                body = await service.db(_body_from_form, version_id, form)
+                problems = await service.db(workflow.save_draft, person.id, version_id, body, note)
+                if action == "save":
+                    return _back(request, here, "Draft saved." + (" It still has problems to fix." if problems else ""))
+                await service.db(workflow.submit, person.id, version_id)
+                return _back(request, here, "Sent for review. A second person must approve it.")
+            steps = {
+                "approve": (workflow.approve, "Approved. It can be published now."),
+                "request_changes": (workflow.request_changes, "Sent back to the author with your note."),
+                "publish": (workflow.publish, "Published. Children see it within a few seconds."),
+                "discard": (workflow.discard, "Change discarded."),
+            }
+            if action not in steps:
+                return _back(request, here, "Unknown action.", True)
+            step, done = steps[action]
+            args = (note,) if action in ("approve", "request_changes") else ()
+            await service.db(step, person.id, version_id, *args)
+            return _back(request, here, done)
+        except workflow.ChangeRefused as refused:
+            return _back(request, here, str(refused), True)
+
+    @app.post("/editor/api/check/{version_id}")
+    async def check_as_typed(request: Request, version_id: int):
+        form = await request.form()
+        auth.check_csrf(request, form.get("csrf", ""))
+        person = await editor(request)
+        if person is None:
+            return JSONResponse({"error": "Sign in again."}, status_code=403)
+        result = await service.db(editor_views.check_draft, version_id, form,
+                                  form.get("preview_age_band", ""), form.get("preview_region", ""))
+        return JSONResponse(result)
+
+    @app.get("/editor/audit", response_class=HTMLResponse)
+    async def audit_log(request: Request, target: str = ""):
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        entries = await service.db(audit.recent, 300, target or None)
+        return await page(request, "editor_audit.html", person, {"entries": entries, "target": target})
+
+    @app.get("/editor/export.yml")
+    async def export(request: Request):
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        text = await service.db(yaml_io.export_yaml)
+        await service.db(_record, person.id, "content.export_yaml", "content")
+        return PlainTextResponse(text, media_type="application/yaml", headers={
+            "Content-Disposition": f'attachment; filename="content-{date.today().isoformat()}.yml"'})
+
+    @app.post("/editor/import")
+    async def import_content(request: Request, file: UploadFile, csrf: str = Form("")):
+        auth.check_csrf(request, csrf)
+        person = await editor(request)
+        if person is None:
+            return await auth.refuse(request, service)
+        data = await file.read(MAX_IMPORT_BYTES + 1)
+        if len(data) > MAX_IMPORT_BYTES:
+            return _back(request, "/editor", "That file is too big to be an export of this editor.", True)
+        try:
+            report = await service.db(yaml_io.import_yaml, person.id, data.decode("utf-8", "replace"))
+        except workflow.ChangeRefused as refused:
+            return _back(request, "/editor", str(refused), True)
+        summary = (f"Import: {len(report['submitted'])} sent for review, {len(report['drafts'])} left as drafts "
+                   f"with problems, {len(report['unchanged'])} unchanged, {len(report['refused'])} refused. "
+                   + " ".join(report["drafts"][:3] + report["refused"][:3]))
+        return _back(request, "/editor", summary, bool(report["refused"] or report["drafts"]))
+
+    @app.get("/admin/users", response_class=HTMLResponse)
+    async def people(request: Request):
+        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
+        if person is None:
+            return await auth.refuse(request, service)
+        accounts = await service.db(users.list_users)
+        return await page(request, "admin_users.html", person, {"accounts": accounts, "roles": auth.SIGN_IN_ROLES})
+
+    @app.post("/admin/users")
+    async def add_person(request: Request, csrf: str = Form(""), name: str = Form(""), role: str = Form(""),
+                         password: str = Form("")):
+        auth.check_csrf(request, csrf)
+        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
+        if person is None:
+            return await auth.refuse(request, service)
+        if role not in auth.SIGN_IN_ROLES:
+            return _back(request, "/admin/users", "Choose a role.", True)
+        try:
+            await service.db(_add_account, person.id, name, role, password)
+        except ValueError as refused:
+            return _back(request, "/admin/users", str(refused), True)
+        return _back(request, "/admin/users", f"Account {name.strip().lower()} added.")
+
+    @app.post("/admin/users/{user_id}/disable")
+    async def disable_person(request: Request, user_id: int, csrf: str = Form("")):
+        auth.check_csrf(request, csrf)
+        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
+        if person is None:
+            return await auth.refuse(request, service)
+        if user_id == person.id:
+            return _back(request, "/admin/users", "You cannot disable your own account.", True)
+        await service.db(_disable_account, person.id, user_id)
+        return _back(request, "/admin/users", "Account disabled.")
+
+
+def _user(session, user_id: int) -> User:
+    return session.get(User, user_id)
+
+
+def _record(session, user_id: int, action: str, target: str) -> None:
+    audit.record(session, _user(session, user_id), action, target)
+
+
+def _body_from_form(session, version_id: int, form):
+    version = session.get(ContentVersion, version_id)
+    if version is None:
+        raise workflow.ChangeRefused("That version does not exist.")
+    stored = workflow.body_of(version)
+    if isinstance(stored, list):
+        return variants_from_form(form, stored)
+    return service_from_form(form, stored, date.today())
+
+
+def _add_account(session, admin_id: int, name: str, role: str, password: str) -> None:
+    account = users.create_user(session, name, role, password)
+    audit.record(session, _user(session, admin_id), "user.add", f"user:{account.name}", role=role)
+
+
+def _disable_account(session, admin_id: int, user_id: int) -> None:
+    users.disable(session, user_id)
+    audit.record(session, _user(session, admin_id), "user.disable", f"user:{_user(session, user_id).name}")

@@ -1,5 +1,6 @@
 """`make bench`: reply latency through the web app against Rasa's own REST channel, measured in the same run,
-and the time from a child's risk message to it showing in a signed-in counsellor's queue.
+the time from a child's risk message to it showing in a signed-in counsellor's queue, and the time from
+staff publishing a change to a child's reply holding it.
 
 Starts its own Rasa, action server and web app on loopback ports, on a throwaway SQLite database. Load is bounded:
 a fixed number of messages per conversation, a few concurrent conversations. Prints a table; asserts nothing.
@@ -14,6 +15,7 @@ from typing import List, Optional
 
 import httpx
 
+from benchmarks.content import publish_to_child
 from bot import launch
 from bot.store import users
 from bot.store.db import make_engine, session_scope
@@ -105,7 +107,7 @@ def print_table(rows: List[dict], ratios: List[str]) -> None:
         print(line)
 
 
-async def measure(servers, counsellor: str, rounds: int) -> None:
+async def measure(servers, counsellor: str, rounds: int, database_url: str) -> None:
     rows, ratios = [], []
     for conversations in (1, 10):
         bare = await bare_rasa(servers.rasa_url, conversations, rounds)
@@ -115,6 +117,8 @@ async def measure(servers, counsellor: str, rounds: int) -> None:
                       f"(goal <= 1.2); replies per second ratio = {web['per_second'] / bare['per_second']:.2f} (goal >= 0.9)")
     rows.append(await risk_to_console(servers.web_url, counsellor, children=10, rounds=rounds))
     ratios.append(f"risk message to console p95: {rows[-1]['p95']:.0f} ms (goal < 1000 ms)")
+    rows.append(row("published change to a child's reply", publish_to_child(servers.rasa_url, database_url)))
+    ratios.append(f"published change to a child: p95 {rows[-1]['p95'] / 1000:.1f} s (goal < 5 s)")
     print_table(rows, ratios)
 
 
@@ -135,7 +139,7 @@ def main() -> None:
                    "RATE_MESSAGES": "1000"},
     )
     try:
-        asyncio.run(measure(servers, "bench", args.rounds))
+        asyncio.run(measure(servers, "bench", args.rounds, database_url))
     finally:
         servers.stop()
 

@@ -134,6 +134,7 @@ def start_servers(
     token: Optional[str] = None,
     with_action_server: bool = True,
     web_port: Optional[int] = None,
+    endpoints: Path = Path("endpoints.yml"),
 ) -> Servers:
     """Starts the servers, waits until they answer, and returns them running.
 
@@ -168,7 +169,7 @@ def start_servers(
             name="Rasa server",
             command=[str(bin_dir / "rasa"), "run", "--enable-api", "--interface", LOOPBACK,
                      "--port", str(rasa_port), "--auth-token", token, "--model", str(model),
-                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+                     "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
             env=env, health_url=f"{servers.rasa_url}/", log_file=log("rasa"),
         ),
     ]

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List
@@ -89,6 +89,49 @@ def _stop_if_running(data_dir: Path, workdir: Path) -> None:
         _run([PG_BIN_DIR / "pg_ctl", "stop", "-w", "-m", "fast", "-D", data_dir], workdir)
 
 
+def _start(data_dir: Path, workdir: Path, port: int) -> None:
+    _run(
+        [PG_BIN_DIR / "pg_ctl", "start", "-w", "-t", "60", "-D", data_dir,
+         "-l", workdir / "server.log",
+         "-o", f"-h {HOST} -p {port} -k {workdir} {SERVER_OPTIONS}"],
+        workdir,
+    )
+
+
+@dataclass(frozen=True)
+class StoppableServer(PostgresServer):
+    """A cluster of one test's own, which the test may stop and start again (outage tests)."""
+
+    data_dir: Path = Path()
+    workdir: Path = Path()
+
+    def stop(self) -> None:
+        _stop_if_running(self.data_dir, self.workdir)
+
+    def start(self) -> None:
+        _start(self.data_dir, self.workdir, self.port)
+
+    def create_database(self, dbname: str = "bot") -> str:
+        DatabaseJanitor(user=self.user, host=self.host, port=self.port, dbname=dbname).init()
+        return self.url(dbname)
+
+
+@contextmanager
+def stoppable_postgres_server() -> Iterator[StoppableServer]:
+    _check_can_run_server()
+    workdir = _make_workdir()
+    data_dir = workdir / "data"
+    try:
+        _run([PG_BIN_DIR / "initdb", "-D", data_dir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"],
+             workdir)
+        server = StoppableServer(host=HOST, port=_free_port(), user=SUPERUSER, data_dir=data_dir, workdir=workdir)
+        server.start()
+        yield server
+    finally:
+        _stop_if_running(data_dir, workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """Starts a cluster on a free port of 127.0.0.1 and removes it at session end."""
@@ -104,12 +147,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             workdir,
         )
         cleanup.callback(_stop_if_running, data_dir, workdir)
-        _run(
-            [PG_BIN_DIR / "pg_ctl", "start", "-w", "-t", "60", "-D", data_dir,
-             "-l", workdir / "server.log",
-             "-o", f"-h {HOST} -p {port} -k {workdir} {SERVER_OPTIONS}"],
-            workdir,
-        )
+        _start(data_dir, workdir, port)
         yield PostgresServer(host=HOST, port=port, user=SUPERUSER)
 
 

@@ -43,14 +43,14 @@ def open_chat(browser, web_url):
     return page
 
 
-def sign_in(browser, web_url, name):
+def sign_in(browser, web_url, name, lands_on="/console"):
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.goto(web_url + "/login")
     page.fill("#name", name)
     page.fill("#password", COUNSELLOR_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/console")
+    page.wait_for_url("**" + lands_on)
     return page
 
 

@@ -1,4 +1,6 @@
 """Shared pytest configuration for the whole test suite."""
+import os
+import tempfile
 from pathlib import Path
 from typing import List
 
@@ -6,6 +8,10 @@ import pytest
 import yaml
 
 pytest_plugins = ["tests.postgres_server"]
+
+# Nothing a test does in this process may read or write the project's own var/ (a developer's
+# database, published-content snapshot and keys): the settings default to a fresh folder instead.
+os.environ.setdefault("BOT_VAR_DIR", tempfile.mkdtemp(prefix="bot-var-"))
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _summaries: List[str] = []

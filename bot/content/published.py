@@ -94,7 +94,8 @@ class PublishedContent:
 
     def __init__(self, database_url: Optional[str] = None, snapshot_file: Optional[Path] = None,
                  poll_seconds: Optional[float] = None):
-        self.engine = make_engine(database_url or settings.DATABASE_URL)
+        self.database_url = database_url or settings.DATABASE_URL
+        self.engine = None
         self.snapshot_file = Path(snapshot_file or settings.CONTENT_SNAPSHOT_FILE)
         self.poll_seconds = settings.CONTENT_POLL_SECONDS if poll_seconds is None else poll_seconds
         self._content: Optional[Content] = None
@@ -112,6 +113,7 @@ class PublishedContent:
     def refresh(self) -> bool:
         """Reads a newer release if there is one; False only when the database could not be read."""
         try:
+            self.engine = self.engine or make_engine(self.database_url)
             with self.engine.connect() as connection:
                 newest = connection.execute(sa.select(sa.func.max(_RELEASES.c.id))).scalar()
                 known = self._content.release if self._content else None
@@ -123,7 +125,7 @@ class PublishedContent:
                     return True
                 snapshot = connection.execute(
                     sa.select(_RELEASES.c.snapshot).where(_RELEASES.c.id == newest)).scalar_one()
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, OSError) as error:
             log.warning("published content: database unreachable (%s); keeping release %s",
                         type(error).__name__, self._content.release if self._content else "none")
             return False
@@ -152,7 +154,8 @@ class PublishedContent:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self.engine.dispose()
+        if self.engine is not None:
+            self.engine.dispose()
 
 
 _SHARED: Optional[PublishedContent] = None

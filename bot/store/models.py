@@ -264,7 +264,7 @@ class ContentVersion(Base):
     number = sa.Column(sa.Integer, nullable=False)
     status = sa.Column(_enum_type(VersionStatus, "version_status"), nullable=False)
     body = sa.Column(sa.Text, nullable=False)  # JSON: a response's variants, or a service entry
-    note = sa.Column(sa.Text, nullable=False, default="", server_default="")
+    note = sa.Column(sa.Text, nullable=False, default="")
     # The live version number this one was written from, and the one it restores after a rollback.
     based_on = sa.Column(sa.Integer)
     restores = sa.Column(sa.Integer)
@@ -302,4 +302,4 @@ class AuditEntry(Base):
     user_name = sa.Column(sa.String(64), nullable=False)
     action = sa.Column(sa.String(64), nullable=False)
     target = sa.Column(sa.String(255), nullable=False)
-    detail = sa.Column(sa.Text, nullable=False, default="", server_default="")
+    detail = sa.Column(sa.Text, nullable=False, default="")

@@ -76,8 +76,11 @@ def bar_chart(chart_id: str, title: str, rows: Counts, row_classes: Optional[Map
     return _svg(chart_id, title, len(rows) * ROW_HEIGHT + 8, Markup("").join(parts))
 
 
-def column_chart(chart_id: str, title: str, points: Counts) -> Markup:
-    """Vertical columns in order (days, hours), labelled below every few columns so the labels never overlap."""
+def column_chart(chart_id: str, title: str, points: Counts, label_last: bool = False) -> Markup:
+    """Vertical columns in order (days, hours), labelled below every few columns so the labels never overlap.
+
+    `label_last` counts the labelled columns from the last one (today), not from the first.
+    """
     if not points:
         return _nothing(chart_id, title)
     left, right, top, bottom = 36, 8, 20, 28
@@ -100,6 +103,6 @@ def column_chart(chart_id: str, title: str, points: Counts) -> Markup:
         parts.append(_rect(x + column_width * 0.15, baseline - height, column_width * 0.7, height, "chart-bar"))
         if show_counts and count:
             parts.append(_text(centre, baseline - height - 4, count, anchor="middle", css_class="chart-count"))
-        if index % label_every == 0:
+        if (len(points) - 1 - index if label_last else index) % label_every == 0:
             parts.append(_text(centre, baseline + 18, label, anchor="middle"))
     return _svg(chart_id, title, COLUMN_CHART_HEIGHT, Markup("").join(parts))

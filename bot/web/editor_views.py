@@ -54,8 +54,9 @@ def home(session: Session, person_id: int, query: str = "") -> dict:
         stale = forms.is_stale(entry, today, settings.FACT_RECHECK_DAYS)
         unchecked = not (entry.get("verified") and entry.get("checked_on"))
         row = {"key": key, "name": entry.get("name", key), "list": entry.get("list"),
-               "checked_on": entry.get("checked_on"), "stale": stale, "unchecked": unchecked}
-        if stale or unchecked:
+               "checked_on": entry.get("checked_on"), "stale": stale, "unchecked": unchecked,
+               "unconfirmed": bool(entry.get("unconfirmed"))}
+        if stale or unchecked or row["unconfirmed"]:
             flagged.append(row)
         haystack = f"{key} {entry.get('name', '')} {' '.join(map(str, (entry.get('contact') or {}).values()))}"
         if not needle or needle in haystack.lower():
@@ -64,6 +65,7 @@ def home(session: Session, person_id: int, query: str = "") -> dict:
         "query": query, "responses": responses, "services": services,
         "stale": [row for row in flagged if row["stale"]],
         "unchecked": [row for row in flagged if row["unchecked"]],
+        "unconfirmed": [row for row in flagged if row["unconfirmed"]],
         "recheck_days": settings.FACT_RECHECK_DAYS,
         "changes": [{**_version_row(v, i, names), "mine": v.author_id == person_id} for v, i in open_changes],
     }

@@ -23,7 +23,7 @@ Counts = List[Tuple[str, int]]
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
-UNKNOWN_REGION = "unknown"  # the child never said where they live
+UNKNOWN_REGION = "unknown"  # no region recorded: Rasa never answered (its slot starts at "uk")
 REGION_CHOICES = (*REGIONS, UNKNOWN_REGION)
 REGION_NAMES = {"uk": "UK", "us": "USA", "ie": "Ireland", "ca": "Canada", "au": "Australia",
                 "elsewhere": "Elsewhere", UNKNOWN_REGION: "Not known"}
@@ -53,9 +53,8 @@ rasa_events = sa.table(
 
 @dataclass(frozen=True)
 class Period:
-    """The last `days` days up to now, counted in whole days of the counsellors' time zone."""
+    """The last few days up to now, counted in whole days of the counsellors' time zone."""
 
-    days: int
     first_day: date
     last_day: date
     start: datetime  # UTC: midnight at the start of first_day, local time
@@ -69,7 +68,7 @@ def period_ending(now: datetime, days: int, zone: ZoneInfo) -> Period:
     today = now.astimezone(zone).date()
     first_day = today - timedelta(days=days - 1)
     start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(timezone.utc)
-    return Period(days, first_day, today, start, zone)
+    return Period(first_day, today, start, zone)
 
 
 def chosen_period(value: Optional[str]) -> int:
@@ -167,6 +166,8 @@ class Waits:
 
 @dataclass(frozen=True)
 class RegionRow:
+    """Conversations started and handoffs in one region."""
+
     region: str
     name: str
     conversations: int
@@ -175,6 +176,8 @@ class RegionRow:
 
 @dataclass(frozen=True)
 class Insights:
+    """Every figure of the insights page, for one period and one region (None: every region)."""
+
     days: int
     region: Optional[str]
     timezone: str
@@ -338,6 +341,8 @@ def format_duration(seconds: Optional[float]) -> str:
     """A wait in words a person reads at a glance: "45 s", "3 min 20 s", "2 h 5 min"."""
     if seconds is None:
         return "none claimed"
+    if seconds < 0.5:
+        return "under 1 s"
     seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
@@ -351,7 +356,8 @@ def format_duration(seconds: Optional[float]) -> str:
 # ---------------------------------------------------------------- what the bot did not understand
 
 # Anything that could reach a person: web addresses first (they may hold @ and digits), then email
-# addresses, @handles, bare domains ("wa.me/...", "snapchat.com") and phone numbers (seven digits or more, with spaces, dots, dashes).
+# addresses, @handles, bare domains ("wa.me/...", "snapchat.com"), and phone numbers: seven digits
+# or more, maybe with spaces, dots, dashes or brackets between them.
 _CONTACT_PATTERNS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     r"\b(?:https?://|www\.)\S+",
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
@@ -365,7 +371,7 @@ _NOT_YAML_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\
 
 
 def redact(text: str) -> str:
-    """The text with anything like a phone number, email address, web address or @handle replaced by [removed]."""
+    """The text with anything like a phone number, email or web address, or @handle replaced by [removed]."""
     for pattern in _CONTACT_PATTERNS:
         text = pattern.sub(REMOVED, text)
     return text
@@ -377,6 +383,8 @@ def _one_line(text: str) -> str:
 
 @dataclass
 class FallbackMessage:
+    """A message the bot did not understand, and how many times children wrote it."""
+
     text: str  # redacted, on one line, as it was written most recently
     count: int
 

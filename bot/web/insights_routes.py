@@ -36,7 +36,7 @@ def charts(figures: Insights) -> Dict[str, List[Chart]]:
     return {
         "conversations": [
             _chart("per-day", f"Conversations started per day, last {figures.days} days",
-                   ("Day", "Conversations"), per_day, column_chart),
+                   ("Day", "Conversations"), per_day, column_chart, label_last=True),
             _chart("per-hour", f"Conversations started by hour of the day ({figures.timezone} time)",
                    ("Hour", "Conversations"), per_hour, column_chart),
         ],
@@ -102,6 +102,6 @@ def register_insights(app: FastAPI, templates) -> None:
         messages = await service.db(fallback_messages, days, region)
         return Response(
             nlu_yaml(messages, days, region),
-            media_type="application/yaml",
+            media_type="application/yaml; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="fallbacks.yml"'},
         )

@@ -51,7 +51,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("body", sa.Text, nullable=False),
-        sa.Column("note", sa.Text, nullable=False, server_default=""),
+        sa.Column("note", sa.Text, nullable=False),
         sa.Column("based_on", sa.Integer),
         sa.Column("restores", sa.Integer),
         _user_id("author_id"),
@@ -80,7 +80,7 @@ def upgrade() -> None:
         sa.Column("user_name", sa.String(64), nullable=False),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("target", sa.String(255), nullable=False),
-        sa.Column("detail", sa.Text, nullable=False, server_default=""),
+        sa.Column("detail", sa.Text, nullable=False),
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
 

@@ -207,6 +207,9 @@ def main() -> int:
         f"  Children's chat page:    {servers.web_url}/\n"
         f"  Counsellor console:      {servers.web_url}/console"
         "   (add a counsellor: python -m bot.users add NAME --role counsellor)\n"
+        f"  Staff content editor:    {servers.web_url}/editor"
+        "    (add staff: python -m bot.users add NAME --role staff; an admin: --role admin)\n"
+        f"  Insights:                {servers.web_url}/insights\n"
         "  Chat in this terminal:   make shell          (in another terminal)\n"
         f"  REST channel:            POST {servers.rasa_url}/webhooks/rest/webhook"
         ' with {"sender": "any-id", "message": "hi"}\n'

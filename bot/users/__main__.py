@@ -3,7 +3,7 @@ import argparse
 import getpass
 import sys
 
-from bot.store import migrate
+from bot.store import audit, migrate
 from bot.store.db import make_engine, session_scope
 from bot.store.models import UserRole
 from bot.store.users import create_user, disable, find_user, list_users
@@ -43,6 +43,7 @@ def main() -> None:
                 user = create_user(
                     session, args.name, args.role, _read_password(args.password_stdin)
                 )
+                audit.record(session, None, "user.add", f"user:{user.name}", role=user.role, via="command line")
                 print(f"Added {user.name} ({user.role}).")
             elif args.command == "list":
                 for user in list_users(session):
@@ -52,6 +53,7 @@ def main() -> None:
                 if user is None:
                     sys.exit(f"error: no account called {args.name!r}")
                 disable(session, user.id)
+                audit.record(session, None, "user.disable", f"user:{user.name}", via="command line")
                 print(f"Disabled {user.name}.")
     except ValueError as error:
         sys.exit(f"error: {error}")

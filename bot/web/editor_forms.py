@@ -24,8 +24,9 @@ def condition_value(variant: dict, slot: str) -> str:
 
 def fixed_conditions(variant: dict) -> List[str]:
     """Conditions the editor shows but does not let staff change (risk kind, who is at risk)."""
-    return [f"{c['name']} = {c['value']}" for c in variant.get("condition") or []
-            if c.get("name") not in EDITABLE_CONDITIONS]
+    fixed = [f"{c['name']} = {c['value']}" for c in variant.get("condition") or []
+             if c.get("name") not in EDITABLE_CONDITIONS]
+    return fixed + ([f"channel = {variant['channel']}"] if variant.get("channel") else [])
 
 
 def variants_from_form(form, stored: List[dict]) -> List[dict]:

@@ -146,6 +146,8 @@ def register_editor(app: FastAPI, templates) -> None:
             return JSONResponse({"error": "Sign in again."}, status_code=403)
         result = await service.db(editor_views.check_draft, version_id, form,
                                   form.get("preview_age_band", ""), form.get("preview_region", ""))
+        if result is None:
+            return JSONResponse({"error": "No such change."}, status_code=404)
         return JSONResponse(result)
 
     @app.get("/editor/audit", response_class=HTMLResponse)

@@ -117,9 +117,11 @@ def change_page(session: Session, version_id: int, person_id: int) -> Optional[d
     }
 
 
-def check_draft(session: Session, version_id: int, form, age_band: str, region: str) -> dict:
+def check_draft(session: Session, version_id: int, form, age_band: str, region: str) -> Optional[dict]:
     """The live lint and preview of a draft as typed (not saved)."""
     version = session.get(ContentVersion, version_id)
+    if version is None:
+        return None
     item = session.get(ContentItem, version.item_id)
     stored = workflow.body_of(version)
     now_live = workflow.live(session)

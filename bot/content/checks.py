@@ -5,6 +5,7 @@ refuse while any is left. Facts are the published, person-checked contacts (or, 
 a service, the contacts as they would be after it).
 """
 import re
+from datetime import date
 from typing import Dict, List, Optional
 
 from bot.content.bundle import WEB_TOPIC
@@ -15,6 +16,7 @@ from bot.content.variants import coverage_problems, placeholders
 # Values the web app fills into its own messages when it sends them, with examples for the lint.
 WEB_RUNTIME_VALUES = {"ahead": "2", "opens": "9am", "counsellor": "Sam"}
 MAX_TEXT_CHARS = 1200
+SERVICE_ID = re.compile(r"[a-z0-9-]{3,64}")
 HTTPS = re.compile(r"^https://[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 PHONE_CHARACTERS = re.compile(r"^[\d +()\-–]+(\s*\(.*\))?(\s+or\s+[\d +()\-]+)*$")
 
@@ -38,8 +40,18 @@ def response_problems(name: str, topic: str, variants: List[dict], contacts: Dic
     return problems
 
 
-def service_problems(entry: dict) -> List[str]:
+def _checked_on_problem(value, today: date) -> Optional[str]:
+    try:
+        checked = date.fromisoformat(str(value))
+    except ValueError:
+        return f"The date it was checked, {value!r}, must be a date like 2026-11-25."
+    return "The date it was checked is in the future." if checked > today else None
+
+
+def service_problems(entry: dict, today: Optional[date] = None) -> List[str]:
     problems = []
+    if not SERVICE_ID.fullmatch(str(entry.get("id") or "")):
+        problems.append("The id must be 3 to 64 lower-case letters, digits and dashes.")
     if not (entry.get("name") or "").strip():
         problems.append("The service needs a name.")
     if entry.get("region") not in REGIONS:
@@ -64,6 +76,8 @@ def service_problems(entry: dict) -> List[str]:
             problems.append("Name the page (https://...) where a person checked these details.")
         if not entry.get("checked_on"):
             problems.append("Say when a person checked these details.")
+        elif _checked_on_problem(entry["checked_on"], today or date.today()):
+            problems.append(_checked_on_problem(entry["checked_on"], today or date.today()))
     return problems
 
 

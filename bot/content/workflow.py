@@ -200,6 +200,8 @@ def save_draft(session: Session, user_id: int, version_id: int, body, note: str)
     """Saves the draft as it is, problems and all; returns the problems still in it."""
     user = _editor(session, user_id)
     version, item = _own_draft(session, user, version_id)
+    if item.kind == ContentKind.SERVICE and isinstance(body, dict):
+        body = {**body, "id": item.key}  # the entry's id is the item's: placeholders are named from it
     version.body = json.dumps(body)
     version.note = note.strip()
     version.updated_at = utc_now()

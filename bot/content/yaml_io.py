@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from bot.content import workflow
 from bot.content.bundle import bundled_responses
+from bot.content.checks import SERVICE_ID
 from bot.store import audit
 from bot.store.models import User
 
@@ -50,6 +51,9 @@ def import_yaml(session: Session, user_id: int, text: str) -> Dict[str, List[str
             continue
         if kind == "response" and key not in bundled_responses():
             report["refused"].append(f"{key}: no such response in the bot")
+            continue
+        if kind == "service" and not (isinstance(body, dict) and SERVICE_ID.fullmatch(str(key or ""))):
+            report["refused"].append(f"{key}: a service needs an id of 3 to 64 lower-case letters, digits and dashes")
             continue
         try:
             version_id = workflow.open_change(session, user_id, kind, str(key), topic=region)

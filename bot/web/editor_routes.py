@@ -3,14 +3,15 @@
 Every route checks the person's role; every form carries the CSRF token; every change is audited
 by the workflow itself.
 """
-import re
 from datetime import date
 from typing import Optional
 
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy.exc import IntegrityError
 
 from bot.content import workflow, yaml_io
+from bot.content.checks import SERVICE_ID
 from bot.content.facts import REGIONS
 from bot.store import audit, users
 from bot.store.models import ContentVersion, User
@@ -18,7 +19,7 @@ from bot.web import auth, editor_views
 from bot.web.editor_forms import service_from_form, variants_from_form
 
 MAX_IMPORT_BYTES = 2_000_000
-SERVICE_ID = re.compile(r"[a-z0-9-]{3,64}")
+RACED = "Someone started a change to this at the same moment. Reload the page and try again."
 
 
 def _back(request: Request, url: str, message: Optional[str] = None, error: bool = False) -> RedirectResponse:
@@ -65,6 +66,8 @@ def register_editor(app: FastAPI, templates) -> None:
             version_id = await service.db(workflow.open_change, person.id, kind, key)
         except workflow.ChangeRefused as refused:
             return _back(request, f"/editor/items/{kind}/{key}", str(refused), True)
+        except IntegrityError:
+            return _back(request, f"/editor/items/{kind}/{key}", RACED, True)
         return _back(request, f"/editor/changes/{version_id}")
 
     @app.post("/editor/new-service")
@@ -80,6 +83,8 @@ def register_editor(app: FastAPI, templates) -> None:
             version_id = await service.db(workflow.open_change, person.id, "service", key, region)
         except workflow.ChangeRefused as refused:
             return _back(request, "/editor", str(refused), True)
+        except IntegrityError:
+            return _back(request, "/editor", RACED, True)
         return _back(request, f"/editor/changes/{version_id}")
 
     @app.post("/editor/items/{kind}/{key}/rollback")

@@ -438,9 +438,6 @@ def import_with_service(engine, who: int, entry: dict) -> dict:
     return run(engine, yaml_io.import_yaml, who, yaml.safe_dump(document))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: import_yaml opens a change for any service entry, without an id (stored as key 'None'), with an id "
-    "the editor's new-service form would refuse, and raises KeyError('id') for an id-less checked entry"))
 @pytest.mark.parametrize("entry", [
     {"name": "No id", "contact": {"phone": "0800 555 0102"}, "verified": False},
     {"name": "No id", "contact": {"phone": "0800 555 0102"}, **CHECKED},
@@ -451,11 +448,9 @@ def test_an_imported_service_without_a_proper_id_is_refused(seeded, people, entr
     assert report["submitted"] == [] and len(report["refused"]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: checks.service_problems accepts any non-empty checked_on; once published, editor_views.home "
-    "raises ValueError in editor_forms.is_stale (date.fromisoformat), so GET /editor fails for all staff"))
-def test_a_checked_on_that_is_not_a_date_is_refused(seeded, people):
-    version_id, problems = draft_service(seeded, people.ann, "uk-childline", checked_on="last week")
+@pytest.mark.parametrize("checked_on", ["last week", "2999-01-01"], ids=["not-a-date", "in-the-future"])
+def test_a_checked_on_that_is_not_a_date_is_refused(seeded, people, checked_on):
+    version_id, problems = draft_service(seeded, people.ann, "uk-childline", checked_on=checked_on)
     assert any("checked" in problem for problem in problems)
     with pytest.raises(ChangeRefused):
         run(seeded, workflow.submit, people.ann, version_id)

@@ -44,6 +44,8 @@ def publish_to_child(rasa_url: str, database_url: str, times: int = len(MARKERS)
             workflow.import_bundle(session)
             author = users.create_user(session, f"author-{uuid.uuid4().hex[:6]}", "staff", "benchmark password 123")
             reviewer = users.create_user(session, f"review-{uuid.uuid4().hex[:6]}", "staff", "benchmark password 123")
+        # Replies still owed from the benchmarks before would count as delay: wait until Rasa is idle.
+        _seconds_until_replied(rasa_url, "")
         latencies = []
         for marker in MARKERS[:times]:
             text = f"Do not pay them. Paying does not make it stop. Check {marker}."

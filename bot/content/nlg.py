@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.content.published import PublishedContent, published
-from bot.content.variants import candidates, placeholders
+from bot.content.variants import candidates, fill, placeholders
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,24 @@ class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
         else:
             log.error("no sendable variant of %s in release %s", utter_action, content.release)
             return None
-        # The parent picks among the variants that fit the slots, then fills them in; facts win
-        # over any slot of the same name.
+        # The parent picks among the variants that fit the slots; _fill_response fills them in.
         self.responses = {utter_action: variants}
         return super().generate_from_slots(utter_action, filled_slots, output_channel,
                                            **{**kwargs, **content.contacts})
+
+    def _fill_response(self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None,
+                       **kwargs: Any) -> Dict[str, Any]:
+        """Fills {name} placeholders in the text and button titles only, facts over slots.
+
+        Rasa's own filling would also read a button's payload (`/tell_age{"age": "15"}`) as
+        placeholders, and log a long error for every such button of every reply.
+        """
+        values = {**(filled_slots or {}), **kwargs}
+        if response.get("text"):
+            response["text"] = fill(response["text"], values)
+        for button in response.get("buttons") or []:
+            button["title"] = fill(button.get("title", ""), values)
+        return response
 
     @staticmethod
     def _sendable(variants: Optional[List[dict]], contacts: Dict[str, str]) -> List[dict]:

@@ -46,7 +46,10 @@ def placeholders(variant: dict) -> Set[str]:
 
 def fill(text: str, values: Dict[str, str]) -> str:
     """The text with each {placeholder} replaced; one without a value is left as it is."""
-    return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), text)
+    def value_of(match) -> str:
+        value = values.get(match.group(1))
+        return match.group(0) if value is None else str(value)
+    return PLACEHOLDER.sub(value_of, text)
 
 
 def coverage_problems(variants: List[dict], cases: Iterable[Dict[str, object]] = SLOT_CASES) -> List[str]:

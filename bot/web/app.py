@@ -8,10 +8,9 @@ from fastapi import FastAPI, Form, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.middleware.sessions import SessionMiddleware
-
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
 
 from bot import settings
 from bot.content.checks import response_problems
@@ -25,10 +24,10 @@ from bot.web import auth
 from bot.web.child_socket import serve_child
 from bot.web.console_socket import serve_console
 from bot.web.console_view import conversation_page_context
+from bot.web.editor_routes import register_editor
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Hub
-from bot.web.editor_routes import register_editor
 from bot.web.insights_routes import register_insights
 from bot.web.rasa import RasaClient
 from bot.web.service import ChatService

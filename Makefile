@@ -54,7 +54,6 @@ migrate: install
 	$(PY) -m bot.store upgrade
 
 run: train migrate
-	$(PY) -m bot.store.retention
 	$(PY) -m bot.launch
 
 shell: install

@@ -13,10 +13,12 @@ import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Deque, Dict, List, Optional
+from typing import Callable, Deque, Dict, List, Optional, Sequence
 
 from bot import settings
 from bot.keys import kept_secret
+from bot.store.db import make_engine
+from bot.store.retention import delete_expired
 
 LOOPBACK = "127.0.0.1"
 QUIET_ENV = {
@@ -90,9 +92,11 @@ class Servers:
                 process.kill()
                 process.wait()
 
-    def keep_running(self, poll_seconds: float = 1.0) -> None:
-        """Restarts a server that stops on its own; returns when one keeps failing."""
+    def keep_running(self, poll_seconds: float = 1.0, jobs: Sequence["Every"] = ()) -> None:
+        """Restarts a server that stops on its own, and runs the jobs when due; returns when a server keeps failing."""
         while True:
+            for job in jobs:
+                job.run_if_due()
             for server in self.servers:
                 if server.running():
                     continue
@@ -103,6 +107,36 @@ class Servers:
                       "restarting it.", file=sys.stderr, flush=True)
                 server.restart()
             time.sleep(poll_seconds)
+
+
+@dataclass
+class Every:
+    """A job run every `seconds` (first at once) by the process that keeps the servers running."""
+
+    seconds: float
+    work: Callable[[], object]
+    name: str
+    next_run: float = 0.0
+
+    def run_if_due(self, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        if now < self.next_run:
+            return False
+        self.next_run = now + self.seconds
+        try:
+            self.work()
+        except Exception as error:  # noqa: BLE001 - a failed run is retried next time; the servers stay up
+            print(f"The {self.name} job failed ({type(error).__name__}); it runs again later.", file=sys.stderr,
+                  flush=True)
+        return True
+
+
+def delete_expired_conversations() -> None:
+    engine = make_engine()
+    try:
+        delete_expired(engine)
+    finally:
+        engine.dispose()
 
 
 def rasa_token() -> str:
@@ -218,7 +252,8 @@ def main() -> int:
         flush=True,
     )
     try:
-        servers.keep_running()
+        servers.keep_running(jobs=[Every(settings.RETENTION_CHECK_MINUTES * 60, delete_expired_conversations,
+                                         "retention")])
         return 1
     except KeyboardInterrupt:
         return 0

@@ -9,6 +9,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bot.db'}")
 
 # Days a conversation is kept after its last message before it is deleted.
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
+# How often `make run` deletes what outlived it (bot/launch.py).
+RETENTION_CHECK_MINUTES = float(os.environ.get("RETENTION_CHECK_MINUTES", "60"))
 
 SPACY_PIPELINE_DIR = Path(
     os.environ.get("SPACY_PIPELINE_DIR", PROJECT_ROOT / "build" / "spacy_pipeline")

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import List, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEntry, User
@@ -23,11 +24,19 @@ class Logged:
     detail: dict
 
 
+def _values(user: Optional[User], action: str, target: str, detail: dict) -> dict:
+    return dict(at=utc_now(), user_id=user.id if user else None, user_name=user.name if user else SYSTEM,
+                action=action, target=target, detail=json.dumps(detail, sort_keys=True, default=str))
+
+
 def record(session: Session, user: Optional[User], action: str, target: str, **detail) -> None:
-    session.add(AuditEntry(
-        at=utc_now(), user_id=user.id if user else None, user_name=user.name if user else SYSTEM,
-        action=action, target=target, detail=json.dumps(detail, sort_keys=True, default=str),
-    ))
+    session.add(AuditEntry(**_values(user, action, target, detail)))
+
+
+def record_in(connection: Connection, user_id: Optional[int], action: str, target: str, **detail) -> None:
+    """The same, inside a Core transaction (jobs that work on tables without the ORM)."""
+    user = connection.execute(sa.select(User.id, User.name).where(User.id == user_id)).first() if user_id else None
+    connection.execute(sa.insert(AuditEntry.__table__).values(**_values(user, action, target, detail)))
 
 
 def recent(session: Session, limit: int = 200, target: Optional[str] = None,

@@ -1,4 +1,5 @@
-"""Deletes conversations and Rasa events once they are older than the retention period."""
+"""Deletes conversations and Rasa events once they are older than the retention period, or at once
+when a child (or someone for them) asks; both are written to the audit log."""
 import logging
 from datetime import datetime, timedelta
 from typing import Optional
@@ -7,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot import settings
+from bot.store import audit
 from bot.store.db import make_engine
 from bot.store.models import Conversation
 from bot.store.utc import utc_now
@@ -51,8 +53,29 @@ def delete_expired(engine: Engine, now: Optional[datetime] = None) -> int:
         if sa.inspect(connection).has_table(rasa_events.name):
             _delete_events(connection, sa.select(Conversation.sender_id).where(is_expired), now)
         deleted = connection.execute(sa.delete(Conversation.__table__).where(is_expired)).rowcount
+        if deleted:
+            audit.record_in(connection, None, "retention.delete_expired", "conversations", deleted=deleted,
+                   retention_days=settings.RETENTION_DAYS)
     logger.info("Retention deleted %d expired conversations", deleted)
     return deleted
+
+
+def delete_conversation(engine: Engine, sender_id: str, user_id: int) -> bool:
+    """Deletes one conversation now, with its transcript, handoffs, notes and Rasa events.
+
+    Returns False when there is no such conversation (nothing is deleted, nothing audited).
+    """
+    with engine.begin() as connection:
+        found = connection.execute(
+            sa.delete(Conversation.__table__).where(Conversation.sender_id == sender_id)).rowcount
+        events = 0
+        if sa.inspect(connection).has_table(rasa_events.name):
+            events = connection.execute(
+                sa.delete(rasa_events).where(rasa_events.c.sender_id == sender_id)).rowcount
+        if not (found or events):
+            return False
+        audit.record_in(connection, user_id, "conversation.delete", f"conversation:{sender_id}", on_request=True)
+    return True
 
 
 def main() -> None:

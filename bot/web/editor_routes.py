@@ -1,4 +1,5 @@
-"""The staff content editor and the admins' people page: routes over bot/content/workflow.py.
+"""The staff content editor and the admins' pages (people, deleting a conversation on request):
+routes over bot/content/workflow.py and bot/store.
 
 Every route checks the person's role; every form carries the CSRF token; every change is audited
 by the workflow itself.
@@ -9,11 +10,13 @@ from typing import Optional
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from bot.content import workflow, yaml_io
 from bot.content.checks import SERVICE_ID
 from bot.content.facts import REGIONS
-from bot.store import audit, users
+from bot.store import audit, handoffs, users
+from bot.store.retention import delete_conversation
 from bot.store.models import ContentVersion, User
 from bot.web import auth, editor_views
 from bot.web.editor_forms import service_from_form, variants_from_form
@@ -213,6 +216,21 @@ def register_editor(app: FastAPI, templates) -> None:
         except ValueError as refused:
             return _back(request, "/admin/users", str(refused), True)
         return _back(request, "/admin/users", f"Account {name.strip().lower()} added.")
+
+    @app.post("/admin/conversations/delete")
+    async def delete_on_request(request: Request, csrf: str = Form(""), conversation_id: str = Form("")):
+        """A child, or someone for them, asked for their conversation to go: it goes now, not in 30 days."""
+        auth.check_csrf(request, csrf)
+        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
+        if person is None:
+            return await auth.refuse(request, service)
+        conversation_id = conversation_id.strip()[:255]
+        if await service.db(handoffs.active, conversation_id):
+            return _back(request, "/admin/users", "That chat is still open with the team: end it first.", True)
+        deleted = await run_in_threadpool(delete_conversation, service.engine, conversation_id, person.id)
+        return _back(request, "/admin/users", "Conversation deleted, with its transcript, notes and the bot's record."
+                     if deleted else "There is no conversation with that id (it may have been deleted already).",
+                     not deleted)
 
     @app.post("/admin/users/{user_id}/disable")
     async def disable_person(request: Request, user_id: int, csrf: str = Form("")):

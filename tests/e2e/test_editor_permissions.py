@@ -292,3 +292,26 @@ def test_a_disabled_account_is_signed_out_of_the_editor(people, assistant, datab
         assert (response.status_code, response.headers.get("location")) == (303, "/login")
     finally:
         leaving.http.close()
+
+
+def conversation_exists(engine, sender_id: str) -> Dict[str, int]:
+    with engine.connect() as connection:
+        return {table: connection.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :id"),
+                                          {"id": sender_id}).scalar()
+                for table, column in (("conversations", "sender_id"), ("events", "sender_id"))}
+
+
+def test_only_an_admin_deletes_a_conversation_on_request_and_it_is_audited(people, database, chat):
+    chat.say("hi")
+    assert all(conversation_exists(database, chat.sender).values())
+
+    for role in ("counsellor", "supervisor", "staff"):
+        assert people[role].post("/admin/conversations/delete", conversation_id=chat.sender).status_code == 403
+    assert all(conversation_exists(database, chat.sender).values())
+
+    response = people["admin"].post("/admin/conversations/delete", conversation_id=chat.sender)
+    assert response.status_code == 303
+    assert "Conversation deleted" in people["admin"].flash(response.headers["location"])
+    assert conversation_exists(database, chat.sender) == {"conversations": 0, "events": 0}
+    audit_page = people["admin"].http.get("/editor/audit").text
+    assert f"conversation:{chat.sender}" in audit_page and "conversation.delete" in audit_page

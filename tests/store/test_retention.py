@@ -7,10 +7,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.launch import Every
+from bot.store import audit, users
 from bot.store.conversations import record_activity
 from bot.store.db import session_scope
 from bot.store.models import Conversation
-from bot.store.retention import delete_expired, retention_period
+from bot.store.retention import delete_conversation, delete_expired, retention_period
 from tests.store.rasa_events import save_messages, stored_messages
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -74,3 +76,46 @@ def test_command_line_prints_only_the_count(engine, database_url):
     )
     assert result.stdout == "Deleted 1 expired conversations.\n"
     assert "expired" not in result.stderr
+
+
+def _audit_actions(engine) -> list:
+    with session_scope(engine) as session:
+        return [(entry.who, entry.action, entry.target) for entry in audit.recent(session)]
+
+
+def test_each_run_that_deletes_is_in_the_audit_log(engine):
+    with session_scope(engine) as session:
+        record_activity(session, "expired", now=EXPIRED)
+    delete_expired(engine, now=NOW)
+    delete_expired(engine, now=NOW)  # nothing left: nothing to log
+    assert _audit_actions(engine) == [("system", "retention.delete_expired", "conversations")]
+
+
+def test_an_admin_deletes_one_conversation_on_request_with_its_events(engine, tracker_store):
+    save_messages(tracker_store, "asked", FRESH, FRESH)
+    save_messages(tracker_store, "kept", FRESH)
+    with session_scope(engine) as session:
+        admin = users.create_user(session, "admin-a", "admin", "a long password 1")
+
+    assert delete_conversation(engine, "asked", admin.id) is True
+    assert delete_conversation(engine, "never-was", admin.id) is False
+
+    assert _sender_ids(engine) == {"kept"}
+    assert stored_messages(tracker_store, "asked") == []
+    assert stored_messages(tracker_store, "kept") == ["message 0"]
+    assert _audit_actions(engine) == [("admin-a", "conversation.delete", "conversation:asked")]
+
+
+def test_make_run_repeats_the_retention_job_and_survives_a_failure():
+    runs = []
+
+    def work():
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise RuntimeError("database away")
+
+    job = Every(3600, work, "retention")
+    assert job.run_if_due(now=1000.0) is True  # at once, and the failure is swallowed
+    assert job.run_if_due(now=2000.0) is False
+    assert job.run_if_due(now=4600.0) is True
+    assert runs == [0, 1]

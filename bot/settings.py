@@ -35,6 +35,11 @@ MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "1000"))
 # Messages a child may send in RATE_WINDOW_SECONDS before being asked to slow down.
 RATE_MESSAGES = int(os.environ.get("RATE_MESSAGES", "8"))
 RATE_WINDOW_SECONDS = float(os.environ.get("RATE_WINDOW_SECONDS", "10"))
+# Messages all the chats from one address may send in RATE_IP_WINDOW_SECONDS (many children can share one).
+RATE_IP_MESSAGES = int(os.environ.get("RATE_IP_MESSAGES", "120"))
+RATE_IP_WINDOW_SECONDS = float(os.environ.get("RATE_IP_WINDOW_SECONDS", "60"))
+# The largest HTTP request body the web app reads (a content import is the biggest).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(3 * 1024 * 1024)))
 # Session cookies are sent over HTTPS only, unless this is switched off for plain-HTTP loopback use.
 COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "false").lower() == "true"
 

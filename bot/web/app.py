@@ -28,6 +28,7 @@ from bot.web.editor_routes import register_editor
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Hub
+from bot.web.limits import BodySizeLimit
 from bot.web.insights_routes import register_insights
 from bot.web.rasa import RasaClient
 from bot.web.service import ChatService
@@ -86,10 +87,15 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
         https_only=settings.COOKIE_SECURE,
     )
 
+    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BYTES)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if settings.COOKIE_SECURE:
+            # Served over HTTPS (behind TLS): browsers must never fall back to plain HTTP.
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

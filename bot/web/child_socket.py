@@ -15,7 +15,7 @@ import logging
 import re
 import time
 from collections import deque
-from typing import Deque, Dict, Optional
+from typing import Callable, Deque, Dict, Optional
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -55,19 +55,21 @@ class RateLimit:
 
 
 class RateLimits:
-    """One limit per conversation, so reconnecting does not reset it."""
+    """One limit per key (a conversation, or an address), so reconnecting does not reset it."""
 
-    def __init__(self):
+    def __init__(self, count: Callable[[], int], seconds: Callable[[], float]):
+        self.count, self.seconds = count, seconds
         self.limits: Dict[str, RateLimit] = {}
 
-    def for_conversation(self, conversation_id: str) -> RateLimit:
+    def for_key(self, key: str) -> RateLimit:
         if len(self.limits) > 10_000:
-            self.limits = {key: limit for key, limit in self.limits.items() if not limit.idle()}
-        return self.limits.setdefault(
-            conversation_id, RateLimit(settings.RATE_MESSAGES, settings.RATE_WINDOW_SECONDS))
+            self.limits = {known: limit for known, limit in self.limits.items() if not limit.idle()}
+        return self.limits.setdefault(key, RateLimit(self.count(), self.seconds()))
 
 
-RATE_LIMITS = RateLimits()
+PER_CONVERSATION = RateLimits(lambda: settings.RATE_MESSAGES, lambda: settings.RATE_WINDOW_SECONDS)
+# Generous: a school, a youth club or a mobile network puts many children behind one address.
+PER_ADDRESS = RateLimits(lambda: settings.RATE_IP_MESSAGES, lambda: settings.RATE_IP_WINDOW_SECONDS)
 
 
 def _valid_id(value) -> Optional[str]:
@@ -117,12 +119,13 @@ async def serve_child(socket: WebSocket, service: ChatService) -> None:
     # One message at a time per connection, in order: the bot's answer to one comes before the next is read.
     try:
         conversation_id = await _hello(socket, service)
-        limit = RATE_LIMITS.for_conversation(conversation_id)
+        limits = (PER_CONVERSATION.for_key(conversation_id),
+                  PER_ADDRESS.for_key(socket.client.host if socket.client else "unknown"))
         while True:
             event = await _receive(socket)
             kind = event.get("type")
             if kind == "message":
-                await _child_message(socket, service, conversation_id, event, limit)
+                await _child_message(socket, service, conversation_id, event, limits)
             elif kind == "human":
                 await service.child_asks_for_person(conversation_id)
             elif kind == "typing":
@@ -140,7 +143,7 @@ async def serve_child(socket: WebSocket, service: ChatService) -> None:
             service.hub.remove_child(conversation_id, socket)
 
 
-async def _child_message(socket, service, conversation_id, event, limit) -> None:
+async def _child_message(socket, service, conversation_id, event, limits) -> None:
     client_id = _valid_id(event.get("id"))
     text = event.get("text")
     if client_id is None or not isinstance(text, str):
@@ -152,7 +155,7 @@ async def _child_message(socket, service, conversation_id, event, limit) -> None
     if len(text) > settings.MAX_MESSAGE_CHARS:
         await _notice(socket, "web_too_long", refused=client_id)
         return
-    if not limit.allow():
+    if not all(limit.allow() for limit in limits):
         await _notice(socket, "web_slow_down", refused=client_id)
         return
     payload = event.get("payload")

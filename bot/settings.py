@@ -24,6 +24,8 @@ ACTION_ENDPOINT_URL = os.environ.get(
 MODEL_PATH = Path(os.environ.get("MODEL_PATH", PROJECT_ROOT / "models" / "current.tar.gz"))
 
 # The web app (bot/web): the front door for children, counsellors and staff.
+# Several web app instances share events and presence over Redis (bot/web/bus.py); unset: one instance.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 WEB_HOST = os.environ.get("WEB_HOST", "127.0.0.1")
 WEB_PORT = int(os.environ.get("WEB_PORT", "8000"))
 # When counsellors are on duty ("09:00-00:00" is 9am to midnight; "00:00-00:00" round the clock).

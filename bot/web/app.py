@@ -21,6 +21,7 @@ from bot.risk import warm_up
 from bot.store import users
 from bot.store.db import make_engine
 from bot.web import auth
+from bot.web.bus import RedisHub
 from bot.web.child_socket import serve_child
 from bot.web.console_socket import serve_console
 from bot.web.console_view import conversation_page_context
@@ -65,13 +66,16 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     engine = make_engine(database_url or settings.DATABASE_URL)
     rasa = RasaClient(rasa_url or settings.RASA_URL)
     hours = CounsellorHours.parse(settings.COUNSELLOR_HOURS, settings.COUNSELLOR_TIMEZONE)
-    service = ChatService(engine, rasa, Hub(), hours)
+    hub = RedisHub(settings.REDIS_URL) if settings.REDIS_URL else Hub()
+    service = ChatService(engine, rasa, hub, hours)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         warm_up()  # the risk detector is ready before the first child types
         await _content_ready(service)
+        await hub.start()
         yield
+        await hub.stop()
         await rasa.close()
         engine.dispose()
 

@@ -27,9 +27,17 @@ class Console:
 
 
 class Hub:
+    """One process's connections. bot/web/bus.py shares them between instances over Redis."""
+
     def __init__(self):
         self.children: Dict[str, Set[WebSocket]] = {}
         self.consoles: Dict[WebSocket, Console] = {}
+
+    async def start(self) -> None:
+        """Nothing to start for one process alone."""
+
+    async def stop(self) -> None:
+        """Nothing to stop for one process alone."""
 
     # ---- children
     def add_child(self, conversation_id: str, socket: WebSocket) -> None:
@@ -43,6 +51,10 @@ class Hub:
 
     def child_connected(self, conversation_id: str) -> bool:
         return bool(self.children.get(conversation_id))
+
+    def chatting(self) -> List[str]:
+        """The conversations with a page open now."""
+        return list(self.children)
 
     async def to_child(self, conversation_id: str, event: dict) -> None:
         await _send_all(self.children.get(conversation_id, ()), event)

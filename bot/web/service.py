@@ -179,7 +179,7 @@ class ChatService:
             "type": "queue",
             "waiting": _jsonable(waiting),
             "live": _jsonable(live),
-            "chatting": [cid for cid in self.hub.children if cid not in with_person],
+            "chatting": [cid for cid in self.hub.chatting() if cid not in with_person],
             "counsellors": [{"id": c.id, "name": c.name} for c in self.hub.counsellors()],
         })
 

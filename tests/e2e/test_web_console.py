@@ -1,5 +1,6 @@
 """The live handoff over the console's WebSocket: sign-in, the queue, claim, reply, end; on SQLite and PostgreSQL."""
 import asyncio
+from typing import Optional
 
 import httpx
 import pytest
@@ -50,9 +51,12 @@ def test_a_console_socket_from_another_site_is_refused(web_url, counsellor_name)
     assert refused.value.status_code == 403
 
 
-async def handoff(web_url: str, counsellor_name: str) -> dict:
-    """A child at risk, seen live by a signed-in counsellor, who takes the chat, replies, and hands back."""
-    console = Console(web_url, counsellor_name)
+async def handoff(web_url: str, counsellor_name: str, console_url: Optional[str] = None) -> dict:
+    """A child at risk, seen live by a signed-in counsellor, who takes the chat, replies, and hands back.
+
+    With `console_url`, the counsellor is on another web app instance than the child.
+    """
+    console = Console(console_url or web_url, counsellor_name)
     assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
     seen = {}
     async with console:

@@ -1,0 +1,154 @@
+"""Several web app instances as one: events and who is online shared over Redis (REDIS_URL).
+
+Every instance delivers an event to its own connections at once, then publishes it on one Redis
+channel; the others deliver it to theirs. So a counsellor on instance B sees a child on instance A
+live. Each instance also writes who is connected to it (counsellors, children's chats) to a Redis
+key that expires, every PRESENCE_SECONDS, and reads everyone else's.
+
+If Redis is away, each instance carries on alone: its own connections still get every event
+(every message is stored first, so a page that reconnects misses nothing), and it counts only its
+own counsellors online, so a child may be told nobody is online and given the helplines instead.
+"""
+import asyncio
+import json
+import logging
+import uuid
+from typing import Dict, List, Optional, Set
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from bot.web.hub import Counsellor, Hub
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "bot:web-events"
+PRESENCE_PREFIX = "bot:presence:"
+PRESENCE_SECONDS = 2.0
+# An instance that stops writing its presence is forgotten after this.
+PRESENCE_TTL_SECONDS = 10
+RETRY_SECONDS = 1.0
+
+
+class RedisHub(Hub):
+    def __init__(self, url: str):
+        super().__init__()
+        self.redis = redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.instance = uuid.uuid4().hex[:12]
+        self.elsewhere: Dict[str, dict] = {}
+        self.tasks: List[asyncio.Task] = []
+        self.announcing: Set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._share_presence())]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        try:
+            await self.redis.delete(PRESENCE_PREFIX + self.instance)
+        except RedisError:
+            pass
+        await self.redis.close()
+
+    # ---- events: here at once, then to the others
+    async def to_child(self, conversation_id: str, event: dict) -> None:
+        await super().to_child(conversation_id, event)
+        await self._publish({"to": "child", "conversation": conversation_id, "event": event})
+
+    async def to_consoles(self, event: dict, watching: Optional[str] = None) -> None:
+        await super().to_consoles(event, watching)
+        await self._publish({"to": "consoles", "watching": watching, "event": event})
+
+    async def _publish(self, envelope: dict) -> None:
+        try:
+            await self.redis.publish(CHANNEL, json.dumps({**envelope, "from": self.instance}))
+        except (RedisError, OSError) as error:
+            log.warning("Redis unreachable (%s): this event reached this instance's connections only",
+                        type(error).__name__)
+
+    async def _deliver(self, envelope: dict) -> None:
+        if envelope.get("from") == self.instance:
+            return
+        if envelope["to"] == "presence":
+            self.elsewhere = {**self.elsewhere, envelope["from"]: envelope["presence"]}
+        elif envelope["to"] == "child":
+            await super().to_child(envelope["conversation"], envelope["event"])
+        else:
+            await super().to_consoles(envelope["event"], envelope.get("watching"))
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    while True:
+                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
+                        if message is not None:
+                            await self._deliver(json.loads(message["data"]))
+            except (RedisError, OSError) as error:
+                log.warning("Redis subscription lost (%s); retrying", type(error).__name__)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    # ---- presence: announced at once when it changes here, and refreshed every PRESENCE_SECONDS
+    def add_console(self, socket, counsellor: Counsellor):
+        console = super().add_console(socket, counsellor)
+        self._announce_soon()
+        return console
+
+    def remove_console(self, socket) -> None:
+        super().remove_console(socket)
+        self._announce_soon()
+
+    def add_child(self, conversation_id: str, socket) -> None:
+        super().add_child(conversation_id, socket)
+        self._announce_soon()
+
+    def remove_child(self, conversation_id: str, socket) -> None:
+        super().remove_child(conversation_id, socket)
+        self._announce_soon()
+
+    def _announce_soon(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._announce())
+        self.announcing.add(task)
+        task.add_done_callback(self.announcing.discard)
+
+    def _presence_here(self) -> dict:
+        return {"counsellors": [vars(c) for c in super().counsellors()], "chatting": list(super().chatting())}
+
+    async def _announce(self) -> None:
+        presence = self._presence_here()
+        try:
+            await self.redis.set(PRESENCE_PREFIX + self.instance, json.dumps(presence), ex=PRESENCE_TTL_SECONDS)
+        except (RedisError, OSError):
+            return
+        await self._publish({"to": "presence", "presence": presence})
+
+    async def _share_presence(self) -> None:
+        while True:
+            await self._announce()
+            try:
+                found = {}
+                async for key in self.redis.scan_iter(match=PRESENCE_PREFIX + "*"):
+                    instance = key.decode()[len(PRESENCE_PREFIX):]
+                    value = await self.redis.get(key)
+                    if instance != self.instance and value:
+                        found[instance] = json.loads(value)
+                self.elsewhere = found
+            except (RedisError, OSError):
+                self.elsewhere = {}  # on our own: count only what this instance sees
+            await asyncio.sleep(PRESENCE_SECONDS)
+
+    def counsellors(self) -> List[Counsellor]:
+        everyone = {c.id: c for c in super().counsellors()}
+        for presence in self.elsewhere.values():
+            for counsellor in presence["counsellors"]:
+                everyone.setdefault(counsellor["id"], Counsellor(**counsellor))
+        return list(everyone.values())
+
+    def chatting(self) -> List[str]:
+        ids = dict.fromkeys(super().chatting())
+        for presence in self.elsewhere.values():
+            ids.update(dict.fromkeys(presence["chatting"]))
+        return list(ids)

@@ -1,0 +1,51 @@
+"""Two web app instances on one database and one Redis: a child on one, a counsellor on the other.
+
+The instances in front of the session's Rasa, with PostgreSQL, as in production.
+"""
+import asyncio
+from contextlib import ExitStack
+
+from bot.store.migrate import upgrade
+from bot.web.client import ChildPage, Console
+from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_app_alone
+from tests.e2e.test_web_console import check_handoff, handoff
+from tests.redis_server import redis_server
+
+
+def two_instances(stack: ExitStack, database_url: str, rasa_url: str, redis_url: str, tmp_path):
+    return [stack.enter_context(web_app_alone(port, database_url, rasa_url, tmp_path / str(port), REDIS_URL=redis_url))
+            for port in (8113, 8114)]
+
+
+def test_a_counsellor_on_one_instance_takes_a_child_on_the_other(assistant, postgres_database_url, tmp_path):
+    upgrade(postgres_database_url)
+    name = add_user(postgres_database_url)
+    with redis_server() as redis, ExitStack() as stack:
+        child_side, console_side = two_instances(stack, postgres_database_url, assistant.rasa_url, redis.url, tmp_path)
+        check_handoff(asyncio.run(handoff(child_side, name, console_url=console_side)))
+
+
+def test_with_redis_stopped_each_instance_carries_on_and_shares_again_when_it_returns(
+        assistant, postgres_database_url, tmp_path):
+    upgrade(postgres_database_url)
+    name = add_user(postgres_database_url)
+    with redis_server() as redis, ExitStack() as stack:
+        child_side, console_side = two_instances(stack, postgres_database_url, assistant.rasa_url, redis.url, tmp_path)
+
+        async def chat_through_an_outage():
+            async with ChildPage(child_side) as child:
+                redis.stop()
+                await child.send("hi")
+                alone = await child.bot_messages_until_quiet()
+                redis.start()
+                await asyncio.sleep(3)  # both instances subscribe again
+                console = Console(console_side, name)
+                console.sign_in(COUNSELLOR_PASSWORD)
+                async with console:
+                    await child.send("i took a load of pills")
+                    waiting = await console.waiting_entry(child.conversation, timeout=10)
+                return alone, waiting
+
+        alone, waiting = asyncio.run(chat_through_an_outage())
+    assert alone and alone[0]["speaker"] == "bot"  # the child's own instance still answered
+    assert waiting["risk_level"] == "imminent"  # seen on the other instance once Redis is back

@@ -18,11 +18,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
-.PHONY: help install build train migrate run shell lint validate docs test test-stories test-python bench lock clean
+.PHONY: help install build train migrate run run-cluster shell lint validate docs test test-stories test-python bench lock clean
 
 help:
 	@echo "make run     install, build, train if data changed, migrate, start the assistant"
 	@echo "make test    every test: content lint, data validation, test stories, pytest (NLU, storage, end to end)"
+	@echo "make run-cluster  the same on PostgreSQL, Redis and nginx, two of every server"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make bench   benchmarks: the web app against bare Rasa, risk message to counsellor queue"
 	@echo "make train | make lint | make validate | make docs | make migrate | make lock | make clean"
@@ -55,6 +56,10 @@ migrate: install
 
 run: train migrate
 	$(PY) -m bot.launch
+
+# The production layout on this machine: PostgreSQL, Redis, nginx, two Rasa, two action servers, two web apps.
+run-cluster: train
+	$(PY) -m bot.cluster
 
 shell: install
 	$(PY) -m bot.chat

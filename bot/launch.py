@@ -5,6 +5,7 @@
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -144,6 +145,16 @@ def rasa_token() -> str:
     return kept_secret("RASA_TOKEN", "rasa-token")
 
 
+def _answers(url: str) -> None:
+    """Returns if the server answers: an HTTP GET, or for tcp://host:port (a database) a connection."""
+    if url.startswith("tcp://"):
+        host, port = url[len("tcp://"):].rsplit(":", 1)
+        socket.create_connection((host, int(port)), timeout=2).close()
+        return
+    with urllib.request.urlopen(url, timeout=2):
+        return
+
+
 def wait_until_up(url: str, processes: List[subprocess.Popen], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -151,11 +162,58 @@ def wait_until_up(url: str, processes: List[subprocess.Popen], timeout: float) -
         if exited is not None:
             raise RuntimeError(f"{exited.args[:3]} exited with {exited.returncode} while starting")
         try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
+            _answers(url)
+            return
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.5)
     raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
+
+
+def server_env(extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = {**os.environ, **QUIET_ENV, **(extra_env or {})}
+    env["SANIC_HOST"] = LOOPBACK  # the action server has no --interface option
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.PROJECT_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def action_server(port: int, env: Dict[str, str], log_file: Optional[Path], name: str = "action server") -> Server:
+    return Server(name=name, command=[_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+                  env=env, health_url=f"http://{LOOPBACK}:{port}/health", log_file=log_file)
+
+
+def rasa_server(port: int, action_port: int, token: str, model: Path, endpoints: Path, env: Dict[str, str],
+                log_file: Optional[Path], name: str = "Rasa server") -> Server:
+    return Server(
+        name=name,
+        command=[_bin("rasa"), "run", "--enable-api", "--interface", LOOPBACK, "--port", str(port),
+                 "--auth-token", token, "--model", str(model), "--endpoints", str(endpoints),
+                 "--credentials", "credentials.yml"],
+        env={**env, "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook"},
+        health_url=f"http://{LOOPBACK}:{port}/", log_file=log_file)
+
+
+def web_server(port: int, rasa_url: str, env: Dict[str, str], log_file: Optional[Path],
+               name: str = "web app") -> Server:
+    return Server(name=name, command=[sys.executable, "-m", "bot.web", "--host", LOOPBACK, "--port", str(port)],
+                  env={**env, "RASA_URL": rasa_url}, health_url=f"http://{LOOPBACK}:{port}/healthz",
+                  log_file=log_file)
+
+
+def start_all(servers: Servers, timeout: float) -> Servers:
+    """Starts every server, waits until each answers, and stops them all if one does not."""
+    try:
+        for server in servers.servers:
+            server.start()
+        for server in servers.servers:
+            wait_until_up(server.health_url, servers.processes, timeout)
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
 
 
 def start_servers(
@@ -177,54 +235,21 @@ def start_servers(
     Without the action server, Rasa still calls its address and finds nobody: the tests
     use that to check the bot keeps helping when the action server is down.
     """
-    bin_dir = Path(sys.executable).parent
     token = token or rasa_token()
-    env = {**os.environ, **QUIET_ENV, **(extra_env or {})}
-    env["ACTION_ENDPOINT_URL"] = f"http://{LOOPBACK}:{action_port}/webhook"
-    env["SANIC_HOST"] = LOOPBACK  # the action server has no --interface option
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env = server_env(extra_env)
 
     def log(name: str) -> Optional[Path]:
         return log_dir / f"{name}.log" if log_dir else None
 
-    servers = Servers(
-        rasa_url=f"http://{LOOPBACK}:{rasa_port}",
-        action_url=f"http://{LOOPBACK}:{action_port}",
-        token=token,
-    )
-    servers.servers = [
-        Server(
-            name="action server",
-            command=[str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
-                     "--port", str(action_port)],
-            env=env, health_url=f"{servers.action_url}/health", log_file=log("actions"),
-        ),
-        Server(
-            name="Rasa server",
-            command=[str(bin_dir / "rasa"), "run", "--enable-api", "--interface", LOOPBACK,
-                     "--port", str(rasa_port), "--auth-token", token, "--model", str(model),
-                     "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
-            env=env, health_url=f"{servers.rasa_url}/", log_file=log("rasa"),
-        ),
-    ]
-    if not with_action_server:
-        servers.servers = servers.servers[1:]
+    servers = Servers(rasa_url=f"http://{LOOPBACK}:{rasa_port}", action_url=f"http://{LOOPBACK}:{action_port}",
+                      token=token)
+    if with_action_server:
+        servers.servers.append(action_server(action_port, env, log("actions")))
+    servers.servers.append(rasa_server(rasa_port, action_port, token, model, endpoints, env, log("rasa")))
     if web_port is not None:
         servers.web_url = f"http://{LOOPBACK}:{web_port}"
-        servers.servers.append(Server(
-            name="web app",
-            command=[sys.executable, "-m", "bot.web", "--host", LOOPBACK, "--port", str(web_port)],
-            env={**env, "RASA_URL": servers.rasa_url}, health_url=f"{servers.web_url}/healthz", log_file=log("web"),
-        ))
-    try:
-        for server in servers.servers:
-            server.start()
-        for server in servers.servers:
-            wait_until_up(server.health_url, servers.processes, timeout)
-    except BaseException:
-        servers.stop()
-        raise
-    return servers
+        servers.servers.append(web_server(web_port, servers.rasa_url, env, log("web")))
+    return start_all(servers, timeout)
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
-.PHONY: help install build train migrate run run-cluster shell lint validate docs test test-stories test-python bench lock clean
+.PHONY: help install build train migrate run run-cluster shell lint validate docs test test-stories test-python bench soak lock clean
 
 help:
 	@echo "make run     install, build, train if data changed, migrate, start the assistant"
@@ -26,6 +26,7 @@ help:
 	@echo "make run-cluster  the same on PostgreSQL, Redis and nginx, two of every server"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make bench   benchmarks: the web app against bare Rasa, risk message to counsellor queue"
+	@echo "make soak    50 conversations for 10 minutes: every message stored and answered exactly once"
 	@echo "make train | make lint | make validate | make docs | make migrate | make lock | make clean"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -84,6 +85,10 @@ test: lint validate test-stories test-python
 # Figures, not pass/fail: latency and throughput through the web app against bare Rasa, in the same run.
 bench: train
 	$(PY) -m benchmarks.web
+
+# Long load, not part of make test (which runs a short one): fails if a message is lost or answered twice.
+soak: train migrate
+	$(PY) -m benchmarks.soak --minutes 10 --conversations 50
 
 # Re-resolve every dependency in one go and pin the result (never `pip install X` alone).
 lock:

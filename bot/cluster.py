@@ -233,5 +233,5 @@ def main() -> int:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, launch._stop_like_ctrl_c)
+    signal.signal(signal.SIGTERM, launch.stop_like_ctrl_c)
     sys.exit(main())

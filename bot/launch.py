@@ -286,7 +286,7 @@ def main() -> int:
         servers.stop()
 
 
-def _stop_like_ctrl_c(_signum, _frame) -> None:
+def stop_like_ctrl_c(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
@@ -294,5 +294,5 @@ if __name__ == "__main__":
     # Ctrl-C must stop everything even when started from a shell that ignores SIGINT in
     # background jobs (Python then inherits "ignore"); `kill` (SIGTERM) stops it the same way.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     sys.exit(main())

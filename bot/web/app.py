@@ -143,18 +143,14 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
 
     @app.get("/console", response_class=HTMLResponse)
     async def console_page(request: Request):
-        counsellor = await auth.signed_in(request, service)
-        if counsellor is None:
-            return await auth.refuse(request, service)
+        counsellor = await auth.require(request, service, auth.CONSOLE_ROLES)
         return templates.TemplateResponse(request, "console.html", {
             "counsellor": counsellor, "csrf": auth.csrf_token(request),
         })
 
     @app.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
     async def conversation_page(request: Request, conversation_id: str):
-        counsellor = await auth.signed_in(request, service)
-        if counsellor is None:
-            return await auth.refuse(request, service)
+        counsellor = await auth.require(request, service, auth.CONSOLE_ROLES)
         context = await conversation_page_context(service, conversation_id)
         context.update(counsellor=counsellor, csrf=auth.csrf_token(request))
         return templates.TemplateResponse(request, "conversation.html", context)
@@ -162,6 +158,10 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     @app.websocket("/ws/console")
     async def console_socket(socket: WebSocket):
         await serve_console(socket, service)
+
+    @app.exception_handler(auth.NotAllowed)
+    async def not_allowed(request: Request, _: auth.NotAllowed):
+        return await auth.refuse(request, service)
 
     register_editor(app, templates)
     register_insights(app, templates)

@@ -59,6 +59,20 @@ async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) ->
     return Counsellor(user.id, user.name, user.role)
 
 
+class NotAllowed(Exception):
+    """Raised by `require`; the web app answers it with `refuse`."""
+
+
+async def require(request: Request, service, roles, csrf: Optional[str] = None) -> Counsellor:
+    """The signed-in person with one of `roles`, checking a form's CSRF token first when one is given."""
+    if csrf is not None:
+        check_csrf(request, csrf)
+    person = await signed_in(request, service, roles)
+    if person is None:
+        raise NotAllowed()
+    return person
+
+
 async def refuse(request: Request, service):
     """Sends a visitor who is not signed in to the login page; tells a signed-in person without the role so."""
     if await signed_in(request, service, SIGN_IN_ROLES) is None:

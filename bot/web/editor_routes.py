@@ -38,22 +38,21 @@ def register_editor(app: FastAPI, templates) -> None:
         context.update(person=person, csrf=auth.csrf_token(request), flash=request.session.pop("flash", None))
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
-    async def editor(request: Request):
-        return await auth.signed_in(request, service, auth.EDITOR_ROLES)
+    async def editor(request: Request, csrf: Optional[str] = None):
+        return await auth.require(request, service, auth.EDITOR_ROLES, csrf)
+
+    async def admin(request: Request, csrf: Optional[str] = None):
+        return await auth.require(request, service, auth.ADMIN_ROLES, csrf)
 
     @app.get("/editor", response_class=HTMLResponse)
     async def editor_home(request: Request, q: str = ""):
         person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
         context = await service.db(editor_views.home, person.id, q[:100])
         return await page(request, "editor_home.html", person, context)
 
     @app.get("/editor/items/{kind}/{key}", response_class=HTMLResponse)
     async def editor_item(request: Request, kind: str, key: str):
         person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
         context = await service.db(editor_views.item_page, kind, key) if kind in ("response", "service") else None
         if context is None:
             return HTMLResponse("No such content.", status_code=404)
@@ -61,10 +60,7 @@ def register_editor(app: FastAPI, templates) -> None:
 
     @app.post("/editor/items/{kind}/{key}/change")
     async def start_change(request: Request, kind: str, key: str, csrf: str = Form("")):
-        auth.check_csrf(request, csrf)
-        person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await editor(request, csrf)
         try:
             version_id = await service.db(workflow.open_change, person.id, kind, key)
         except workflow.ChangeRefused as refused:
@@ -75,10 +71,7 @@ def register_editor(app: FastAPI, templates) -> None:
 
     @app.post("/editor/new-service")
     async def new_service(request: Request, csrf: str = Form(""), key: str = Form(""), region: str = Form("")):
-        auth.check_csrf(request, csrf)
-        person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await editor(request, csrf)
         key = key.strip().lower()
         if not SERVICE_ID.fullmatch(key) or region not in REGIONS:
             return _back(request, "/editor", "Use 3 to 64 lower-case letters, digits and dashes for the id.", True)
@@ -93,10 +86,7 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.post("/editor/items/{kind}/{key}/rollback")
     async def roll_back(request: Request, kind: str, key: str, csrf: str = Form(""), item_id: int = Form(...),
                         number: int = Form(...)):
-        auth.check_csrf(request, csrf)
-        person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await editor(request, csrf)
         try:
             await service.db(workflow.rollback, person.id, item_id, number)
         except workflow.ChangeRefused as refused:
@@ -106,8 +96,6 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.get("/editor/changes/{version_id}", response_class=HTMLResponse)
     async def change(request: Request, version_id: int):
         person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
         context = await service.db(editor_views.change_page, version_id, person.id)
         if context is None:
             return HTMLResponse("No such change.", status_code=404)
@@ -116,10 +104,7 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.post("/editor/changes/{version_id}")
     async def act_on_change(request: Request, version_id: int):
         form = await request.form()
-        auth.check_csrf(request, form.get("csrf", ""))
-        person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await editor(request, form.get("csrf", ""))
         action, here = form.get("action", ""), f"/editor/changes/{version_id}"
         note = (form.get("note") or "")[:2000]
         try:
@@ -148,9 +133,9 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.post("/editor/api/check/{version_id}")
     async def check_as_typed(request: Request, version_id: int):
         form = await request.form()
-        auth.check_csrf(request, form.get("csrf", ""))
-        person = await editor(request)
-        if person is None:
+        try:
+            await editor(request, form.get("csrf", ""))
+        except auth.NotAllowed:
             return JSONResponse({"error": "Sign in again."}, status_code=403)
         result = await service.db(editor_views.check_draft, version_id, form,
                                   form.get("preview_age_band", ""), form.get("preview_region", ""))
@@ -161,16 +146,12 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.get("/editor/audit", response_class=HTMLResponse)
     async def audit_log(request: Request, target: str = ""):
         person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
         entries = await service.db(audit.recent, 300, target or None)
         return await page(request, "editor_audit.html", person, {"entries": entries, "target": target})
 
     @app.get("/editor/export.yml")
     async def export(request: Request):
         person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
         text = await service.db(yaml_io.export_yaml)
         await service.db(_record, person.id, "content.export_yaml", "content")
         return PlainTextResponse(text, media_type="application/yaml", headers={
@@ -178,10 +159,7 @@ def register_editor(app: FastAPI, templates) -> None:
 
     @app.post("/editor/import")
     async def import_content(request: Request, file: UploadFile, csrf: str = Form("")):
-        auth.check_csrf(request, csrf)
-        person = await editor(request)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await editor(request, csrf)
         data = await file.read(MAX_IMPORT_BYTES + 1)
         if len(data) > MAX_IMPORT_BYTES:
             return _back(request, "/editor", "That file is too big to be an export of this editor.", True)
@@ -196,19 +174,14 @@ def register_editor(app: FastAPI, templates) -> None:
 
     @app.get("/admin/users", response_class=HTMLResponse)
     async def people(request: Request):
-        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await admin(request)
         accounts = await service.db(users.list_users)
         return await page(request, "admin_users.html", person, {"accounts": accounts, "roles": auth.SIGN_IN_ROLES})
 
     @app.post("/admin/users")
     async def add_person(request: Request, csrf: str = Form(""), name: str = Form(""), role: str = Form(""),
                          password: str = Form("")):
-        auth.check_csrf(request, csrf)
-        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await admin(request, csrf)
         if role not in auth.SIGN_IN_ROLES:
             return _back(request, "/admin/users", "Choose a role.", True)
         try:
@@ -220,10 +193,7 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.post("/admin/conversations/delete")
     async def delete_on_request(request: Request, csrf: str = Form(""), conversation_id: str = Form("")):
         """A child, or someone for them, asked for their conversation to go: it goes now, not in 30 days."""
-        auth.check_csrf(request, csrf)
-        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await admin(request, csrf)
         conversation_id = conversation_id.strip()[:255]
         if await service.db(handoffs.active, conversation_id):
             return _back(request, "/admin/users", "That chat is still open with the team: end it first.", True)
@@ -234,10 +204,7 @@ def register_editor(app: FastAPI, templates) -> None:
 
     @app.post("/admin/users/{user_id}/disable")
     async def disable_person(request: Request, user_id: int, csrf: str = Form("")):
-        auth.check_csrf(request, csrf)
-        person = await auth.signed_in(request, service, auth.ADMIN_ROLES)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await admin(request, csrf)
         if user_id == person.id:
             return _back(request, "/admin/users", "You cannot disable your own account.", True)
         await service.db(_disable_account, person.id, user_id)

@@ -73,9 +73,7 @@ def register_insights(app: FastAPI, templates) -> None:
     @app.get("/insights", response_class=HTMLResponse)
     async def insights_page(request: Request, days: Optional[str] = None, region: Optional[str] = None):
         service = request.app.state.service
-        person = await auth.signed_in(request, service, auth.INSIGHTS_ROLES)
-        if person is None:
-            return await auth.refuse(request, service)
+        person = await auth.require(request, service, auth.INSIGHTS_ROLES)
         days, region = chosen_period(days), chosen_region(region)
         figures = await service.db(insights, days, region)
         may_review = person.role in auth.EDITOR_ROLES
@@ -96,8 +94,7 @@ def register_insights(app: FastAPI, templates) -> None:
     @app.get("/insights/fallbacks.yml")
     async def fallbacks_download(request: Request, days: Optional[str] = None, region: Optional[str] = None):
         service = request.app.state.service
-        if await auth.signed_in(request, service, auth.EDITOR_ROLES) is None:
-            return await auth.refuse(request, service)
+        await auth.require(request, service, auth.EDITOR_ROLES)
         days, region = chosen_period(days), chosen_region(region)
         messages = await service.db(fallback_messages, days, region)
         return Response(

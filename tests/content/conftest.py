@@ -12,20 +12,11 @@ from sqlalchemy.engine import Engine
 
 from bot.content.published import PublishedContent
 from bot.content.workflow import import_bundle
-from bot.store import migrate
-from bot.store.db import make_engine, session_scope
+from bot.store.db import session_scope
 from bot.store.users import create_user, disable
+from tests.store.conftest import engine  # noqa: F401  (a migrated database with no content yet)
 
 PASSWORD = "a long test password 1"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a database migrated to the newest revision, with no content yet."""
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -315,3 +315,11 @@ def test_only_an_admin_deletes_a_conversation_on_request_and_it_is_audited(peopl
     assert conversation_exists(database, chat.sender) == {"conversations": 0, "events": 0}
     audit_page = people["admin"].http.get("/editor/audit").text
     assert f"conversation:{chat.sender}" in audit_page and "conversation.delete" in audit_page
+
+
+def test_the_people_page_has_a_plain_title_and_each_form_once(people):
+    page = people["admin"].http.get("/admin/users").text
+    assert "<title>People: staff</title>" in page
+    assert "<h1>People</h1>" in page
+    for action in ("/admin/users", "/admin/conversations/delete"):
+        assert page.count(f'action="{action}"') == 1, action

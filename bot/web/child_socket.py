@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 MAX_ID_CHARS = 64
 MAX_FRAME_CHARS = 16_000
 BUTTON_PAYLOAD = re.compile(r"/[a-z_]{1,64}")
+# Half of a surrogate pair: a page's length limit can cut an emoji in two, and JSON carries the half escaped.
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# The highest seq a database stores (a 32-bit integer column): a larger "after" means "seen them all".
+MAX_SEQ = 2**31 - 1
 
 
 class RateLimit:
@@ -87,10 +91,11 @@ async def _hello(socket: WebSocket, service: ChatService) -> str:
     event = await _receive(socket)
     conversation_id = _valid_id(event.get("conversation")) or new_conversation_id()
     after = event.get("after") if isinstance(event.get("after"), int) else 0
+    after = min(max(0, after), MAX_SEQ)
     service.hub.add_child(conversation_id, socket)
     await socket.send_json({"type": "welcome", "conversation": conversation_id,
                             "status": await service.status(conversation_id)})
-    for message in await service.history(conversation_id, max(0, after)):
+    for message in await service.history(conversation_id, after):
         await socket.send_json(message)
     await socket.send_json(helplines_event(await service.region(conversation_id)))
     return conversation_id
@@ -108,7 +113,7 @@ async def _receive(socket: WebSocket) -> dict:
         return {"type": "too_long", "id": None}
     try:
         event = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep to decode
         return {}
     return event if isinstance(event, dict) else {}
 
@@ -148,7 +153,7 @@ async def _child_message(socket, service, conversation_id, event, limits) -> Non
     text = event.get("text")
     if client_id is None or not isinstance(text, str):
         return
-    text = text.replace("\x00", "").strip()
+    text = LONE_SURROGATE.sub("\ufffd", text.replace("\x00", "")).strip()
     if not text:
         await socket.send_json({"type": "ack", "id": client_id, "seq": None})
         return

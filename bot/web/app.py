@@ -8,7 +8,8 @@ from fastapi import FastAPI, Form, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
+from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -48,6 +49,25 @@ SECURITY_HEADERS = {
     # Nothing of a chat may be kept by the browser's cache or come back with the Back button.
     "Cache-Control": "no-store",
 }
+NOTHING_HERE = ("<!doctype html><html lang=en><title>Not found</title><main><h1>Not found</h1>"
+                "<p>There is nothing at this address.</p></main></html>")
+
+
+class PageFiles(StaticFiles):
+    """The page's files; a path no file can have (a NUL byte in it) is not found, rather than an error."""
+
+    async def get_response(self, path: str, scope):
+        if "\x00" in path:
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
+
+async def _names_nothing(_request: Request, error: Exception):
+    """An id in an address or form that nothing can have: a number too big for the database (OverflowError on
+    SQLite, DataError on PostgreSQL), or one no record has (LookupError, as users.disable raises it). 404, not 500."""
+    if isinstance(error, (OverflowError, DataError)) or type(error) is LookupError:
+        return HTMLResponse(NOTHING_HERE, status_code=404)
+    raise error  # a KeyError or IndexError is a bug: it stays a 500 and is logged
 
 
 async def _content_ready(service: ChatService) -> None:
@@ -82,6 +102,8 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.service = service
     app.state.engine = engine
+    for error in (OverflowError, DataError, LookupError):
+        app.add_exception_handler(error, _names_nothing)
     app.add_middleware(
         SessionMiddleware,
         secret_key=kept_secret("WEB_SECRET_KEY", "web-secret"),
@@ -102,7 +124,7 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
 
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/static", PageFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/healthz")
     async def health():

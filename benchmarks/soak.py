@@ -99,10 +99,12 @@ class ConversationLog:
     stray_helplines: int = 0  # an answer's end when none was awaited
     reconnects: int = 0
     errors: List[str] = field(default_factory=list)
+    last_ack: int = 0
 
     @property
     def last_seq(self) -> int:
-        return max(self.seen, default=0)
+        """The `after` the page reconnects with: the highest message number shown or acknowledged (as chat.js)."""
+        return max(max(self.seen, default=0), self.last_ack)
 
 
 class SoakPage(ChildPage):
@@ -141,7 +143,7 @@ class Child:
         self.page: Optional[SoakPage] = None
         self.risks = 0
         self.last_kind = "ordinary"
-        self.next_reconnect = rng.randint(2, 6)
+        self.next_reconnect = rng.randint(1, 4)
         self.last_send = 0.0
 
     # -- the page
@@ -171,6 +173,8 @@ class Child:
         return self.record(json.loads(await asyncio.wait_for(self.page.socket.recv(), timeout)))
 
     def record(self, event: dict) -> dict:
+        if event.get("type") == "ack" and isinstance(event.get("seq"), int):
+            self.log.last_ack = max(self.log.last_ack, event["seq"])
         if event.get("type") == "message":
             if event["seq"] in self.log.seen:
                 self.log.delivered_twice += 1
@@ -367,6 +371,38 @@ def memory_summary(samples: Sequence[Tuple[float, float]]) -> dict:
     warm, last = median(values[quarter:2 * quarter] or values[:1]), median(values[3 * quarter:])
     return {"start": values[0], "warm": warm, "end": values[-1], "peak": max(values),
             "kept_growing": last > warm * 1.10 and last - warm > 20}
+
+
+# ---------------------------------------------------------------------------------------------- the web app's log
+LOG_SIGNS = {
+    "rasa_timeouts": "Rasa unavailable",  # the child got the web app's safety message instead of Rasa's answer
+    "not_handled": "could not be handled",
+    "connection_failed": "child connection failed",
+    "tracebacks": "Traceback",
+}
+
+
+def log_size(path: Optional[Path]) -> int:
+    try:
+        return path.stat().st_size if path else 0
+    except OSError:
+        return 0
+
+
+def log_signs(path: Optional[Path], offset: int) -> Counter:
+    """What the web app logged during the soak (from `offset` on): Rasa time-outs, failed messages, tracebacks."""
+    found = Counter()
+    if not path:
+        return found
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            text = log.read().decode("utf-8", "replace")
+    except OSError:
+        return found
+    for key, sign in LOG_SIGNS.items():
+        found[key] = text.count(sign)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- the store
@@ -573,7 +609,9 @@ class Report:
             f"stray answer ends {t['stray_helplines']}",
             f"  latency (send to the answer's end) p50 {ms(.5)}, p95 {ms(.95)}, p99 {ms(.99)}, "
             f"max {ms(1.0)} over {len(self.latencies)} messages; {t['sent'] / max(self.seconds, 1):.1f} messages/s",
-            f"  errors               {len(self.errors):>7}",
+            f"  errors               {len(self.errors):>7}   (the page's); the web app logged: "
+            f"{t['rasa_timeouts']} Rasa time-outs answered with its safety message, {t['not_handled']} messages "
+            f"not handled, {t['connection_failed']} failed connections, {t['tracebacks']} tracebacks",
             f"  web app RSS: start {mb('start')}, after warm-up {mb('warm')}, end {mb('end')}, peak {mb('peak')}"
             + ("  KEPT GROWING" if self.memory.get("kept_growing") else ""),
         ]
@@ -587,13 +625,15 @@ class Report:
 
 async def soak(web_url: str, database_url: str, conversations: int, seconds: float, web_pid: Optional[int] = None,
                reconnecting_share: float = 0.2, min_interval: float = 0.0, think: Tuple[float, float] = (0.1, 0.6),
-               own_addresses: bool = False, seed: Optional[int] = None) -> Report:
+               own_addresses: bool = False, seed: Optional[int] = None, web_log: Optional[Path] = None) -> Report:
     """Runs the soak against a running web app and checks the result in its database.
 
     `min_interval` keeps each conversation under the web app's per-chat limit (RATE_MESSAGES in
     RATE_WINDOW_SECONDS); `own_addresses` gives every conversation its own loopback address (127.0.0.x), so the
-    per-address limit counts each child alone, as for children at home.
+    per-address limit counts each child alone, as for children at home. `web_log`: the web app's log file, read
+    for what it logged meanwhile.
     """
+    log_offset = log_size(web_log)
     rng = random.Random(seed)
     reconnecting = max(1, round(conversations * reconnecting_share)) if reconnecting_share else 0
     logs = [ConversationLog(i, f"127.0.{10 + i // 250}.{1 + i % 250}" if own_addresses else None)
@@ -616,6 +656,7 @@ async def soak(web_url: str, database_url: str, conversations: int, seconds: flo
         stop.set()
         await sampler
     result = check(database_url, logs)
+    result["totals"].update(log_signs(web_log, log_offset))
     latencies = [item.latency for log in logs for item in log.sent if item.latency is not None]
     errors = [f"conversation {log.index}: {error}" for log in logs for error in log.errors]
     return Report(elapsed, conversations, result["totals"], result["problems"], latencies, memory_summary(samples),
@@ -647,7 +688,8 @@ def main() -> int:
     try:
         print(f"Soaking: {args.conversations} conversations for {args.minutes:g} minutes...", flush=True)
         report = asyncio.run(soak(servers.web_url, database_url, args.conversations, args.minutes * 60,
-                                  web_pid=servers.server("web app").process.pid, seed=args.seed))
+                                  web_pid=servers.server("web app").process.pid, seed=args.seed,
+                                  web_log=servers.server("web app").log_file))
     finally:
         servers.stop()
     print(report.text(), flush=True)

@@ -12,13 +12,14 @@ MIN_INTERVAL = 1.4
 
 
 def test_a_short_soak_stores_and_answers_every_message_exactly_once(assistant, web_url):
-    report = asyncio.run(soak(web_url, assistant.database_url, CONVERSATIONS, SECONDS,
-                              web_pid=assistant.server("web app").process.pid, min_interval=MIN_INTERVAL,
-                              own_addresses=True, reconnecting_share=0.25, seed=7))
+    web_app = assistant.server("web app")
+    report = asyncio.run(soak(web_url, assistant.database_url, CONVERSATIONS, SECONDS, web_pid=web_app.process.pid,
+                              web_log=web_app.log_file, min_interval=MIN_INTERVAL, own_addresses=True,
+                              reconnecting_share=0.25, seed=7))
     print(report.text())
     totals = report.totals
     assert totals["sent"] >= CONVERSATIONS * 5, report.text()  # it really ran
-    assert totals["reconnects"] >= 3, report.text()  # and some pages really dropped and came back
+    assert totals["reconnects"] >= 2, report.text()  # and some pages really dropped and came back
     assert report.lost == 0, report.text()
     assert report.duplicated == 0, report.text()
     assert report.unanswered == 0, report.text()

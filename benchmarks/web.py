@@ -1,147 +1,179 @@
-"""`make bench`: reply latency through the web app against Rasa's own REST channel, measured in the same run,
-the time from a child's risk message to it showing in a signed-in counsellor's queue, and the time from
-staff publishing a change to a child's reply holding it.
+"""`make bench`: reply latency through the web app against Rasa's own REST channel, measured in the same run, at 1, 10
+and 50 concurrent conversations; the time from a child's risk message to it showing in a signed-in counsellor's
+queue; the time from staff publishing a change to a child's reply holding it; replies in a 500-turn conversation
+against a 5-turn one; and, for one web app instance, memory per open conversation and the most concurrent
+conversations it serves with p95 under a second. `--profile` adds a py-spy profile (benchmarks/profile.py).
 
-Starts its own Rasa, action server and web app on loopback ports, on a throwaway SQLite database. Load is bounded:
-a fixed number of messages per conversation, a few concurrent conversations. Prints a table; asserts nothing.
+Runs it all twice: on a single instance (Rasa, action server and web app on a throwaway SQLite database), and on
+`make run-cluster`'s layout (bot/cluster.py: PostgreSQL, Redis, nginx, two of each server) on its own ports, where
+bare Rasa is nginx's Rasa front and the web app is nginx's front. `--only single|cluster` runs one.
+
+Everything is on loopback; load is bounded (a fixed number of messages per conversation, capped steps, timeouts).
+Prints a table; asserts nothing.
 """
 import argparse
 import asyncio
+import os
+import shutil
+import sys
 import tempfile
-import time
-import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, Iterator, List
 
-import httpx
-
+from benchmarks.capacity import capacity, memory_per_conversation
 from benchmarks.content import publish_to_child
+from benchmarks.load import PASSWORD, bare_rasa, progress, risk_to_console, row, through_web_app, wait_until_idle
+from benchmarks.long import long_conversations
+from benchmarks.profile import profile
 from bot import launch
+from bot.cluster import Layout, start_cluster
+from bot.launch import Servers
 from bot.store import users
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
-from bot.web.client import ChildPage, Console
 
-MESSAGES = ["hi", "he says he will send my pics to everyone", "should i pay him", "how do i block him",
-            "can i get the pics taken down", "thanks"]
-PASSWORD = "benchmark password 123"
-
-
-def percentile(values: List[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+COUNSELLOR = "bench"
+CONCURRENCY = (1, 10, 50)
+RISK_CHILDREN = (10, 50)
+# A load test comes from one address and sends faster than any child: lift the chat limits on the servers it starts.
+ENV = {"COUNSELLOR_HOURS": "00:00-00:00", "RATE_MESSAGES": "1000000", "RATE_IP_MESSAGES": "1000000"}
+CLUSTER = Layout(front=8780, rasa_front=5780, postgres=5743, redis=6780, rasa=(5706, 5707), actions=(5756, 5757),
+                 web=(8701, 8702))
 
 
-def row(name: str, latencies: List[float], seconds: Optional[float] = None) -> dict:
-    return {"name": name, "p50": percentile(latencies, .5) * 1000, "p95": percentile(latencies, .95) * 1000,
-            "p99": percentile(latencies, .99) * 1000, "count": len(latencies),
-            "per_second": len(latencies) / seconds if seconds else None}
+@dataclass
+class Setup:
+    name: str
+    servers: Servers
+    database_url: str
+    # Processes whose memory and profile one instance's figures need (the single instance only).
+    pids: Dict[str, int] = field(default_factory=dict)
 
 
-async def bare_rasa(rasa_url: str, conversations: int, rounds: int) -> dict:
-    async with httpx.AsyncClient(base_url=rasa_url, timeout=60) as client:
-        async def one():
-            sender, latencies = uuid.uuid4().hex, []
-            for _ in range(rounds):
-                for text in MESSAGES:
-                    started = time.perf_counter()
-                    (await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})).raise_for_status()
-                    latencies.append(time.perf_counter() - started)
-            return latencies
-
-        started = time.perf_counter()
-        results = await asyncio.gather(*(one() for _ in range(conversations)))
-    return row(f"bare Rasa REST, {conversations} at once", [x for r in results for x in r], time.perf_counter() - started)
+def add_counsellor(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            users.create_user(session, COUNSELLOR, "counsellor", PASSWORD)
+    finally:
+        engine.dispose()
 
 
-async def through_web_app(web_url: str, conversations: int, rounds: int) -> dict:
-    """Time from sending a message to the bot's last reply to it (the page shows the whole answer)."""
-    async def one():
-        latencies = []
-        async with ChildPage(web_url) as page:
-            for _ in range(rounds):
-                for text in MESSAGES:
-                    started = time.perf_counter()
-                    await page.send(text)
-                    await page.next_event(lambda e: e["type"] == "helplines")  # sent after the bot's last reply
-                    latencies.append(time.perf_counter() - started)
-        return latencies
-
-    started = time.perf_counter()
-    results = await asyncio.gather(*(one() for _ in range(conversations)))
-    return row(f"web app WebSocket, {conversations} at once", [x for r in results for x in r], time.perf_counter() - started)
-
-
-async def risk_to_console(web_url: str, counsellor: str, children: int, rounds: int) -> dict:
-    console = Console(web_url, counsellor)
-    console.sign_in(PASSWORD)
-    latencies = []
-    async with console:
-        await console.next_event(lambda e: e["type"] == "queue")
-        for _ in range(rounds):
-            pages = [await ChildPage(web_url).__aenter__() for _ in range(children)]
-            sent = {}
-            for page in pages:
-                sent[page.conversation] = time.perf_counter()
-                await page.send("i took all my pills")
-            seen = set()
-            while len(seen) < len(pages):
-                event = await console.next_event(lambda e: e["type"] == "queue")
-                now = time.perf_counter()
-                for entry in event["waiting"]:
-                    if entry["conversation_id"] in sent and entry["conversation_id"] not in seen:
-                        seen.add(entry["conversation_id"])
-                        latencies.append(now - sent[entry["conversation_id"]])
-            for page in pages:
-                await page.__aexit__(None, None, None)
-    return row(f"risk message to console queue, {children} children at once", latencies)
-
-
-def print_table(rows: List[dict], ratios: List[str]) -> None:
-    print(f"\n{'measure':<52}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>8}")
-    for r in rows:
-        per_second = f"{r['per_second']:.1f}" if r["per_second"] else "-"
-        print(f"{r['name']:<52}{r['count']:>7}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}{per_second:>8}")
-    print()
-    for line in ratios:
-        print(line)
-
-
-async def measure(servers, counsellor: str, rounds: int, database_url: str) -> None:
-    rows, ratios = [], []
-    for conversations in (1, 10):
-        bare = await bare_rasa(servers.rasa_url, conversations, rounds)
-        web = await through_web_app(servers.web_url, conversations, rounds)
-        rows += [bare, web]
-        ratios.append(f"{conversations} at once: web app p95 / bare Rasa p95 = {web['p95'] / bare['p95']:.2f} "
-                      f"(goal <= 1.2); replies per second ratio = {web['per_second'] / bare['per_second']:.2f} (goal >= 0.9)")
-    rows.append(await risk_to_console(servers.web_url, counsellor, children=10, rounds=rounds))
-    ratios.append(f"risk message to console p95: {rows[-1]['p95']:.0f} ms (goal < 1000 ms)")
-    rows.append(row("published change to a child's reply", publish_to_child(servers.rasa_url, database_url)))
-    ratios.append(f"published change to a child: p95 {rows[-1]['p95'] / 1000:.1f} s (goal < 5 s)")
-    print_table(rows, ratios)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3, help="times each conversation sends the message list")
-    args = parser.parse_args()
+@contextmanager
+def single_instance() -> Iterator[Setup]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     database_url = f"sqlite:///{workdir / 'bot.db'}"
     upgrade(database_url)
-    engine = make_engine(database_url)
-    with session_scope(engine) as session:
-        users.create_user(session, "bench", "counsellor", PASSWORD)
-    print("Starting Rasa, the action server and the web app (about a minute)...", flush=True)
-    servers = launch.start_servers(
-        rasa_port=5505, action_port=5555, web_port=8505, log_dir=workdir / "logs", token="bench",
-        extra_env={"DATABASE_URL": database_url, "BOT_VAR_DIR": str(workdir), "COUNSELLOR_HOURS": "00:00-00:00",
-                   "RATE_MESSAGES": "1000"},
-    )
+    add_counsellor(database_url)
+    progress("Starting Rasa, the action server and the web app on SQLite (about a minute)...")
+    servers = launch.start_servers(rasa_port=5505, action_port=5555, web_port=8505, log_dir=workdir / "logs",
+                                   token="bench", extra_env={"DATABASE_URL": database_url,
+                                                             "BOT_VAR_DIR": str(workdir), **ENV})
     try:
-        asyncio.run(measure(servers, "bench", args.rounds, database_url))
+        yield Setup("single", servers, database_url, {"web app": servers.server("web app").process.pid,
+                                                      "Rasa": servers.server("Rasa server").process.pid})
     finally:
         servers.stop()
+    shutil.rmtree(workdir, ignore_errors=True)  # kept, with the servers' logs, when something failed
+
+
+@contextmanager
+def cluster() -> Iterator[Setup]:
+    # Not under the project: PostgreSQL's user must be able to reach its data inside (as tests/e2e/test_cluster.py).
+    workdir = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    if os.geteuid() == 0:
+        shutil.chown(workdir, user="postgres")
+    progress("Starting PostgreSQL, Redis, nginx, two action servers, two Rasa servers and two web apps "
+             "(a minute or two)...")
+    servers = start_cluster(workdir, CLUSTER, extra_env={"BOT_VAR_DIR": str(workdir), **ENV})
+    try:
+        add_counsellor(CLUSTER.database_url)
+        yield Setup("cluster", servers, CLUSTER.database_url)
+    finally:
+        servers.stop()
+    shutil.rmtree(workdir, ignore_errors=True)  # kept, with the servers' logs, when something failed
+
+
+async def measure(setup: Setup, args, rows: List[dict]) -> None:
+    """Adds every figure for one setup to `rows` as it is measured; ratios and other figures go in its notes row."""
+    servers, notes = setup.servers, []
+    rows.append({"setup": setup.name, "notes": notes})
+
+    def add(*new: dict) -> None:
+        rows.extend({**r, "setup": setup.name} for r in new)
+
+    def phase(text: str) -> None:
+        progress(f"{setup.name}: {text}")
+        wait_until_idle(servers.rasa_url)  # each measure starts with no replies still owed from the one before
+
+    for conversations in CONCURRENCY:
+        phase(f"{conversations} conversations at once")
+        bare = await bare_rasa(servers.rasa_url, conversations, args.rounds)
+        web = await through_web_app(servers.web_url, conversations, args.rounds)
+        add(bare, web)
+        notes.append(f"{conversations} at once: web app p95 / bare Rasa p95 = {web['p95'] / bare['p95']:.2f} "
+                     f"(goal <= 1.2); replies per second, web app / bare Rasa = "
+                     f"{web['per_second'] / bare['per_second']:.2f} (goal >= 0.9)")
+    for children in RISK_CHILDREN:
+        phase(f"risk messages from {children} children")
+        risk = await risk_to_console(servers.web_url, COUNSELLOR, children, args.rounds)
+        add(risk)
+        notes.append(f"risk message to console, {children} children at once: p95 {risk['p95']:.0f} ms "
+                     "(goal < 1000 ms)")
+    phase("publishing")
+    published = row("published change to a child's reply", publish_to_child(servers.rasa_url, setup.database_url))
+    add(published)
+    notes.append(f"published change to a child: p95 {published['p95'] / 1000:.1f} s (goal < 5 s)")
+    phase(f"long conversations ({args.long_turns} turns, built one by one)")
+    long_rows, long_notes = await long_conversations(servers, long=args.long_turns, rounds=args.rounds)
+    add(*long_rows)
+    notes.extend(long_notes)
+    if setup.pids:
+        phase("memory per conversation")
+        notes.extend(await memory_per_conversation(servers.web_url, setup.pids))
+        phase("capacity of one web app instance")
+        capacity_rows, capacity_notes = await capacity(servers.web_url, servers.rasa_url)
+        add(*capacity_rows)
+        notes.extend(capacity_notes)
+        if args.profile:
+            phase("py-spy profile")
+            notes.extend(await profile(servers.web_url, setup.pids))
+
+
+def print_table(rows: List[dict]) -> None:
+    print(f"\n{'setup':<9}{'measure':<52}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>8}")
+    for r in rows:
+        if "notes" not in r:
+            per_second = f"{r['per_second']:.1f}" if r["per_second"] else "-"
+            print(f"{r['setup']:<9}{r['name']:<52}{r['count']:>7}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
+                  f"{per_second:>8}")
+    for r in rows:
+        if "notes" in r:
+            print(f"\n{r['setup']}:")
+            for line in r["notes"]:
+                print(f"  {line}")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("single", "cluster"), help="run one setup (default: both)")
+    parser.add_argument("--rounds", type=int, default=3, help="times each conversation sends the message list")
+    parser.add_argument("--long-turns", type=int, default=500, help="turns of the long conversation")
+    parser.add_argument("--profile", action="store_true", help="py-spy the single instance under load too")
+    args = parser.parse_args()
+    setups = {"single": single_instance, "cluster": cluster}
+    rows = []
+    try:
+        for name, start in setups.items():
+            if args.only in (None, name):
+                with start() as setup:
+                    asyncio.run(measure(setup, args, rows))
+    finally:  # a failure in a later setup still leaves the figures measured before it
+        print_table(rows)
+        print(f"\n{os.cpu_count()} cores; figures are noisy when anything else runs on the machine.")
 
 
 if __name__ == "__main__":

@@ -5,13 +5,16 @@ channel; the others deliver it to theirs. So a counsellor on instance B sees a c
 live. Each instance also writes who is connected to it (counsellors, children's chats) to a Redis
 key that expires, every PRESENCE_SECONDS, and reads everyone else's.
 
-If Redis is away, each instance carries on alone: its own connections still get every event
-(every message is stored first, so a page that reconnects misses nothing), and it counts only its
-own counsellors online, so a child may be told nobody is online and given the helplines instead.
+Publishing never holds up a turn: events wait in an outbox that one task publishes in order. If
+Redis is away, each instance carries on alone: its own connections still get every event (every
+message is stored first, so a page that reconnects misses nothing), the outbox drops what it cannot
+publish without waiting on Redis again for RETRY_SECONDS, and the instance counts only its own
+counsellors online, so a child may be told nobody is online and given the helplines instead.
 """
 import asyncio
 import json
 import logging
+import time
 import uuid
 from typing import Dict, List, Optional, Set
 
@@ -28,6 +31,9 @@ PRESENCE_SECONDS = 2.0
 # An instance that stops writing its presence is forgotten after this.
 PRESENCE_TTL_SECONDS = 10
 RETRY_SECONDS = 1.0
+# Events waiting to be published; if Redis hangs this long a queue, the oldest go first.
+OUTBOX_LIMIT = 10_000
+STOP_SECONDS = 3.0
 
 
 class RedisHub(Hub):
@@ -38,35 +44,53 @@ class RedisHub(Hub):
         self.elsewhere: Dict[str, dict] = {}
         self.tasks: List[asyncio.Task] = []
         self.announcing: Set[asyncio.Task] = set()
+        self.outbox: asyncio.Queue = asyncio.Queue(maxsize=OUTBOX_LIMIT)
+        self.redis_down_until = 0.0
+        self.running = False
 
     async def start(self) -> None:
-        self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._share_presence())]
+        self.running = True
+        self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._share_presence()),
+                      asyncio.create_task(self._publish_outbox())]
 
     async def stop(self) -> None:
+        # redis-py may turn a cancellation into a timeout error, which the loops retry: hence `running`,
+        # and a bounded wait, so a hung Redis never holds up a shutdown.
+        self.running = False
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.wait(self.tasks, timeout=STOP_SECONDS)
         try:
-            await self.redis.delete(PRESENCE_PREFIX + self.instance)
-        except RedisError:
+            await asyncio.wait_for(self.redis.delete(PRESENCE_PREFIX + self.instance), STOP_SECONDS)
+        except (RedisError, OSError, asyncio.TimeoutError):
             pass
         await self.redis.close()
 
     # ---- events: here at once, then to the others
     async def to_child(self, conversation_id: str, event: dict) -> None:
         await super().to_child(conversation_id, event)
-        await self._publish({"to": "child", "conversation": conversation_id, "event": event})
+        self._publish({"to": "child", "conversation": conversation_id, "event": event})
 
     async def to_consoles(self, event: dict, watching: Optional[str] = None) -> None:
         await super().to_consoles(event, watching)
-        await self._publish({"to": "consoles", "watching": watching, "event": event})
+        self._publish({"to": "consoles", "watching": watching, "event": event})
 
-    async def _publish(self, envelope: dict) -> None:
-        try:
-            await self.redis.publish(CHANNEL, json.dumps({**envelope, "from": self.instance}))
-        except (RedisError, OSError) as error:
-            log.warning("Redis unreachable (%s): this event reached this instance's connections only",
-                        type(error).__name__)
+    def _publish(self, envelope: dict) -> None:
+        if self.outbox.full():
+            self.outbox.get_nowait()
+        self.outbox.put_nowait(json.dumps({**envelope, "from": self.instance}))
+
+    async def _publish_outbox(self) -> None:
+        while self.running:
+            message = await self.outbox.get()
+            if time.monotonic() < self.redis_down_until:
+                continue  # reached this instance's connections only
+            try:
+                await self.redis.publish(CHANNEL, message)
+            except (RedisError, OSError) as error:
+                self.redis_down_until = time.monotonic() + RETRY_SECONDS
+                log.warning("Redis unreachable (%s): events reach this instance's connections only",
+                            type(error).__name__)
 
     async def _deliver(self, envelope: dict) -> None:
         if envelope.get("from") == self.instance:
@@ -79,11 +103,11 @@ class RedisHub(Hub):
             await super().to_consoles(envelope["event"], envelope.get("watching"))
 
     async def _listen(self) -> None:
-        while True:
+        while self.running:
             try:
                 async with self.redis.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
-                    while True:
+                    while self.running:
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
                         if message is not None:
                             await self._deliver(json.loads(message["data"]))
@@ -123,10 +147,10 @@ class RedisHub(Hub):
             await self.redis.set(PRESENCE_PREFIX + self.instance, json.dumps(presence), ex=PRESENCE_TTL_SECONDS)
         except (RedisError, OSError):
             return
-        await self._publish({"to": "presence", "presence": presence})
+        self._publish({"to": "presence", "presence": presence})
 
     async def _share_presence(self) -> None:
-        while True:
+        while self.running:
             await self._announce()
             try:
                 found = {}

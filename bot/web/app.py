@@ -1,4 +1,5 @@
 """The web app: pages and WebSockets for children (no login) and counsellors (login), over one ChatService."""
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -94,7 +95,9 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
         warm_up()  # the risk detector is ready before the first child types
         await _content_ready(service)
         await hub.start()
+        releasing = asyncio.create_task(service.release_held())
         yield
+        releasing.cancel()
         await hub.stop()
         await rasa.close()
         engine.dispose()
@@ -181,10 +184,7 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     async def console_socket(socket: WebSocket):
         await serve_console(socket, service)
 
-    @app.exception_handler(auth.NotAllowed)
-    async def not_allowed(request: Request, _: auth.NotAllowed):
-        return await auth.refuse(request, service)
-
+    auth.answer_refusals(app)
     register_editor(app, templates)
     register_insights(app, templates)
     return app

@@ -60,7 +60,15 @@ async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) ->
 
 
 class NotAllowed(Exception):
-    """Raised by `require`; the web app answers it with `refuse`."""
+    """Raised by `require`; `answer_refusals` makes an app answer it with `refuse`."""
+
+
+def answer_refusals(app) -> None:
+    """Every part of the web app that uses `require` calls this on the app it adds its routes to."""
+    async def not_allowed(request: Request, _: NotAllowed):
+        return await refuse(request, request.app.state.service)
+
+    app.add_exception_handler(NotAllowed, not_allowed)
 
 
 async def require(request: Request, service, roles, csrf: Optional[str] = None) -> Counsellor:

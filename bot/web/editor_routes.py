@@ -22,6 +22,7 @@ from bot.web import auth, editor_views
 from bot.web.editor_forms import service_from_form, variants_from_form
 
 MAX_IMPORT_BYTES = 2_000_000
+CONTENT_KINDS = ("response", "service")
 RACED = "Someone started a change to this at the same moment. Reload the page and try again."
 
 
@@ -33,6 +34,7 @@ def _back(request: Request, url: str, message: Optional[str] = None, error: bool
 
 def register_editor(app: FastAPI, templates) -> None:
     service = app.state.service
+    auth.answer_refusals(app)
 
     async def page(request: Request, name: str, person, context: dict, status_code: int = 200):
         context.update(person=person, csrf=auth.csrf_token(request), flash=request.session.pop("flash", None))
@@ -53,7 +55,7 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.get("/editor/items/{kind}/{key}", response_class=HTMLResponse)
     async def editor_item(request: Request, kind: str, key: str):
         person = await editor(request)
-        context = await service.db(editor_views.item_page, kind, key) if kind in ("response", "service") else None
+        context = await service.db(editor_views.item_page, kind, key) if kind in CONTENT_KINDS else None
         if context is None:
             return HTMLResponse("No such content.", status_code=404)
         return await page(request, "editor_item.html", person, context)
@@ -61,6 +63,8 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.post("/editor/items/{kind}/{key}/change")
     async def start_change(request: Request, kind: str, key: str, csrf: str = Form("")):
         person = await editor(request, csrf)
+        if kind not in CONTENT_KINDS:
+            return HTMLResponse("No such content.", status_code=404)
         try:
             version_id = await service.db(workflow.open_change, person.id, kind, key)
         except workflow.ChangeRefused as refused:

@@ -69,6 +69,7 @@ def _filters(days: int, region: Optional[str]) -> str:
 
 def register_insights(app: FastAPI, templates) -> None:
     """Adds GET /insights and GET /insights/fallbacks.yml to the web app."""
+    auth.answer_refusals(app)
 
     @app.get("/insights", response_class=HTMLResponse)
     async def insights_page(request: Request, days: Optional[str] = None, region: Optional[str] = None):

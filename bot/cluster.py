@@ -120,6 +120,8 @@ http {{
   server_tokens off;
   map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
   upstream web_apps {{
+    # Shared by the workers, so "least connections" counts every open chat, not one worker's.
+    zone web_apps 64k;
     least_conn;
 {web_servers}
   }}

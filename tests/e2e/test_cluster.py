@@ -1,5 +1,6 @@
 """`make run-cluster`'s layout (PostgreSQL, Redis, nginx, two of each server): the handoff in a real browser,
-with the child on one web app instance and the counsellor on the other."""
+with the child on one web app instance and the counsellor on the other; one instance killed mid-conversation."""
+import asyncio
 import os
 import shutil
 import tempfile
@@ -8,7 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import launch
 from bot.cluster import Layout, start_cluster
+from bot.store import transcript
+from bot.store.db import make_engine, session_scope
+from bot.web.client import ChildPage
 from tests.e2e.conftest import add_user
 from tests.e2e.test_web_browser import browser, open_chat, risk_message_to_counsellor_and_back, sign_in  # noqa: F401
 
@@ -45,3 +50,49 @@ def test_a_counsellor_on_one_instance_takes_a_child_on_the_other_in_the_browser(
     finally:
         child.context.close()
         counsellor.context.close()
+
+
+def test_when_a_web_app_instance_is_killed_its_children_carry_on_through_the_other(cluster):
+    """Two chats through nginx land on different instances; web app 1 is killed while a message is on its way.
+    The chat it held reconnects through nginx, the page resends what was not acknowledged, and the same
+    conversation goes on: every message stored once, in order, and answered."""
+    web_app_1 = cluster.server("web app 1")
+
+    async def answered(page: ChildPage, client_id: str) -> None:
+        await page.next_event(lambda e: e["type"] == "ack" and e["id"] == client_id)
+        await page.next_event(lambda e: e["type"] == "helplines")  # after the bot's last reply
+
+    async def run():
+        pages = [await ChildPage(LAYOUT.web_url()).__aenter__() for _ in range(2)]
+        for page in pages:
+            await answered(page, await page.send("hi"))
+        in_flight = {id(page): await page.send("he wants money") for page in pages}
+        web_app_1.process.kill()
+        await asyncio.wait([asyncio.ensure_future(page.socket.wait_closed()) for page in pages], timeout=15)
+        dropped = [page for page in pages if page.socket.closed]
+        assert len(dropped) == 1, "nginx should have put one chat on each instance"
+        [page] = dropped
+        last_seen = max(e["seq"] for e in page.events if e["type"] in ("message", "ack") and e.get("seq"))
+        async with ChildPage(LAYOUT.web_url(), page.conversation, after=last_seen) as again:
+            await again.send("he wants money", client_id=in_flight[id(page)])  # as the page resends it
+            await again.next_event(lambda e: e["type"] == "ack" and e["id"] == in_flight[id(page)])
+            await answered(again, await again.send("what do i do"))
+        for other in pages:
+            if other is not page:
+                await other.__aexit__(None, None, None)
+        return again.conversation, page.conversation
+
+    try:
+        conversation, before = asyncio.run(run())
+        assert conversation == before
+        engine = make_engine(LAYOUT.database_url)
+        try:
+            with session_scope(engine) as session:
+                stored = transcript.messages_after(session, conversation, 0)
+        finally:
+            engine.dispose()
+        assert [m.text for m in stored if m.speaker == "child"] == ["hi", "he wants money", "what do i do"]
+        assert stored[-1].speaker == "bot"
+    finally:
+        web_app_1.start()
+        launch.wait_until_up(web_app_1.health_url, [web_app_1.process], timeout=90)

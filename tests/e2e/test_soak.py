@@ -1,11 +1,11 @@
-"""The short soak of `make test` (`make soak` runs the long one): 20 child conversations for 45 s through the web app,
+"""The short soak of `make test` (`make soak` runs the long one): 20 child conversations for 30 s through the web app,
 some of them dropping and reopening their connection; every message stored and answered exactly once."""
 import asyncio
 
 from benchmarks.soak import soak
 
 CONVERSATIONS = 20
-SECONDS = 45
+SECONDS = 30
 # This session's web app keeps its default limits (8 messages a chat in 10 s, 120 an address in a minute): each
 # child sends at most one message every 1.4 s, from its own loopback address, as children at home do.
 MIN_INTERVAL = 1.4

@@ -2,7 +2,8 @@
 writes collapsed stacks (`--format raw`, which speedscope.app and flamegraph.pl open) to results/profile/, and
 prints the functions with the most own time (the leaf of each sample) per process.
 
-`python -m benchmarks.web --only single --profile` runs it after the single-instance figures.
+`python -m benchmarks.profile` starts a single instance and profiles it; `python -m benchmarks.web --profile` runs it
+after the single-instance figures.
 """
 import asyncio
 import re
@@ -67,3 +68,15 @@ async def profile(web_url: str, pids: Dict[str, int], conversations: int = 10, r
     for name, path in files.items():
         lines += report(name, path, seconds) if path.exists() else [f"{name}: py-spy wrote nothing"]
     return lines
+
+
+def main() -> None:
+    from benchmarks.web import single_instance  # benchmarks.web runs this module's profile() with --profile
+
+    with single_instance() as setup:
+        for line in asyncio.run(profile(setup.servers.web_url, setup.pids)):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -83,7 +84,8 @@ def test_when_a_web_app_instance_is_killed_its_children_carry_on_through_the_oth
         return again.conversation, page.conversation
 
     try:
-        conversation, before = asyncio.run(run())
+        with ThreadPoolExecutor(1) as apart:  # this module's Playwright browser keeps an event loop running here
+            conversation, before = apart.submit(asyncio.run, run()).result()
         assert conversation == before
         engine = make_engine(LAYOUT.database_url)
         try:
@@ -94,5 +96,6 @@ def test_when_a_web_app_instance_is_killed_its_children_carry_on_through_the_oth
         assert [m.text for m in stored if m.speaker == "child"] == ["hi", "he wants money", "what do i do"]
         assert stored[-1].speaker == "bot"
     finally:
-        web_app_1.start()
-        launch.wait_until_up(web_app_1.health_url, [web_app_1.process], timeout=90)
+        if not web_app_1.running():  # back for whatever runs after, and for the fixture to stop
+            web_app_1.start()
+            launch.wait_until_up(web_app_1.health_url, [web_app_1.process], timeout=90)

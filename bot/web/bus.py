@@ -86,11 +86,18 @@ class RedisHub(Hub):
             if time.monotonic() < self.redis_down_until:
                 continue  # reached this instance's connections only
             try:
-                await self.redis.publish(CHANNEL, message)
+                await self._publish_now(message)
             except (RedisError, OSError) as error:
                 self.redis_down_until = time.monotonic() + RETRY_SECONDS
                 log.warning("Redis unreachable (%s): events reach this instance's connections only",
                             type(error).__name__)
+
+    async def _publish_now(self, message: str) -> None:
+        try:
+            await self.redis.publish(CHANNEL, message)
+        except (RedisError, OSError):
+            # A connection opened before Redis restarted fails once and is dropped; a new one may work.
+            await self.redis.publish(CHANNEL, message)
 
     async def _deliver(self, envelope: dict) -> None:
         if envelope.get("from") == self.instance:

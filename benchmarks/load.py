@@ -5,7 +5,7 @@ import asyncio
 import sys
 import time
 import uuid
-from typing import List, Optional, Sequence
+from typing import Awaitable, Callable, List, Optional, Sequence
 
 import httpx
 
@@ -48,45 +48,50 @@ def _ids(conversations: int, ids: Optional[Sequence[str]]) -> List[Optional[str]
     return list(ids) if ids is not None else [None] * conversations
 
 
+async def _timed_turns(rounds: int, say: Callable[[str], Awaitable]) -> List[float]:
+    """Each of MESSAGES `rounds` times, one after the other: the time `say` takes to get each whole answer."""
+    latencies = []
+    for _ in range(rounds):
+        for text in MESSAGES:
+            started = time.perf_counter()
+            await say(text)
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def _all_at_once(name: str, conversation: Callable[[Optional[str]], Awaitable[List[float]]],
+                       ids: List[Optional[str]]) -> dict:
+    started = time.perf_counter()
+    results = await asyncio.gather(*(conversation(one_id) for one_id in ids))
+    return row(name, [x for r in results for x in r], time.perf_counter() - started)
+
+
 async def bare_rasa(rasa_url: str, conversations: int, rounds: int, senders: Optional[Sequence[str]] = None,
                     name: Optional[str] = None) -> dict:
     """Each conversation sends MESSAGES `rounds` times, one after the other; all conversations at once."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(base_url=rasa_url, timeout=RASA_TIMEOUT_SECONDS, limits=limits) as client:
         async def one(sender: Optional[str]) -> List[float]:
-            sender, latencies = sender or uuid.uuid4().hex, []
-            for _ in range(rounds):
-                for text in MESSAGES:
-                    started = time.perf_counter()
-                    response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
-                    response.raise_for_status()
-                    latencies.append(time.perf_counter() - started)
-            return latencies
+            sender = sender or uuid.uuid4().hex
 
-        started = time.perf_counter()
-        results = await asyncio.gather(*(one(sender) for sender in _ids(conversations, senders)))
-    return row(name or f"bare Rasa REST, {conversations} at once", [x for r in results for x in r],
-               time.perf_counter() - started)
+            async def say(text: str) -> None:
+                response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+                response.raise_for_status()
+            return await _timed_turns(rounds, say)
+
+        return await _all_at_once(name or f"bare Rasa REST, {conversations} at once", one,
+                                  _ids(conversations, senders))
 
 
 async def through_web_app(web_url: str, conversations: int, rounds: int, ids: Optional[Sequence[str]] = None,
                           name: Optional[str] = None) -> dict:
     """Time from sending a message to the bot's last reply to it (the page shows the whole answer)."""
     async def one(conversation: Optional[str]) -> List[float]:
-        latencies = []
         async with ChildPage(web_url, conversation) as page:
-            for _ in range(rounds):
-                for text in MESSAGES:
-                    started = time.perf_counter()
-                    await page.send(text)
-                    await page.next_event(lambda e: e["type"] == "helplines")  # sent after the bot's last reply
-                    latencies.append(time.perf_counter() - started)
-        return latencies
+            return await _timed_turns(rounds, page.say)
 
-    started = time.perf_counter()
-    results = await asyncio.gather(*(one(conversation) for conversation in _ids(conversations, ids)))
-    return row(name or f"web app WebSocket, {conversations} at once", [x for r in results for x in r],
-               time.perf_counter() - started)
+    return await _all_at_once(name or f"web app WebSocket, {conversations} at once", one,
+                              _ids(conversations, ids))
 
 
 async def risk_to_console(web_url: str, counsellor: str, children: int, rounds: int) -> dict:
@@ -115,3 +120,26 @@ async def risk_to_console(web_url: str, counsellor: str, children: int, rounds: 
                         latencies.append(now - sent[entry["conversation_id"]])
             await asyncio.gather(*(page.__aexit__(None, None, None) for page in pages))
     return row(f"risk message to console queue, {children} children at once", latencies)
+
+
+async def risk_while_others_chat(web_url: str, counsellor: str, conversations: int, risks: int, rounds: int) -> dict:
+    """Time from a child's risk message to it showing in the console's queue while `conversations` others chat
+    (through_web_app): one risk message at a time, from a new child each, `risks` of them."""
+    console = Console(web_url, counsellor)
+    console.sign_in(PASSWORD)
+    latencies = []
+    async with console:
+        await console.next_event(lambda e: e["type"] == "queue")
+        load = asyncio.create_task(through_web_app(web_url, conversations, rounds))
+        await asyncio.sleep(2)  # every conversation is under way
+        for _ in range(risks):
+            if load.done():
+                break
+            async with ChildPage(web_url) as page:
+                sent = time.perf_counter()
+                await page.send("i took all my pills")
+                await console.waiting_entry(page.conversation, timeout=RASA_TIMEOUT_SECONDS)
+                latencies.append(time.perf_counter() - sent)
+            await asyncio.sleep(0.5)
+        await load
+    return row(f"risk message to console queue, while {conversations} others chat", latencies)

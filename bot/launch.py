@@ -189,7 +189,7 @@ def rasa_server(port: int, action_port: int, token: str, model: Path, endpoints:
                 log_file: Optional[Path], name: str = "Rasa server") -> Server:
     return Server(
         name=name,
-        command=[_bin("rasa"), "run", "--enable-api", "--interface", LOOPBACK, "--port", str(port),
+        command=[sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--interface", LOOPBACK, "--port", str(port),
                  "--auth-token", token, "--model", str(model), "--endpoints", str(endpoints),
                  "--credentials", "credentials.yml"],
         env={**env, "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook"},

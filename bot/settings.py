@@ -42,6 +42,8 @@ RATE_IP_MESSAGES = int(os.environ.get("RATE_IP_MESSAGES", "120"))
 RATE_IP_WINDOW_SECONDS = float(os.environ.get("RATE_IP_WINDOW_SECONDS", "60"))
 # The largest HTTP request body the web app reads (a content import is the biggest).
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(3 * 1024 * 1024)))
+# How often an open console checks that its sign-in still holds (signed out elsewhere, account disabled).
+SIGN_IN_RECHECK_SECONDS = float(os.environ.get("SIGN_IN_RECHECK_SECONDS", "10"))
 # Session cookies are sent over HTTPS only, unless this is switched off for plain-HTTP loopback use.
 COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "false").lower() == "true"
 

@@ -134,6 +134,19 @@ class User(Base):
     locked_until = sa.Column(UTCDateTime)
 
 
+class SignIn(Base):
+    """One signed-in browser of an account. The cookie holds a random token; only its SHA-256 is kept here, so
+    the table alone signs nobody in. Signing out, or the account being disabled, ends it at once."""
+
+    __tablename__ = "sign_ins"
+
+    token_hash = sa.Column(sa.String(64), primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    started_at = sa.Column(UTCDateTime, nullable=False)
+    expires_at = sa.Column(UTCDateTime, nullable=False, index=True)
+    ended_at = sa.Column(UTCDateTime)
+
+
 class Message(Base):
     """One message of a conversation's transcript, numbered 1, 2, 3... by `seq`."""
 

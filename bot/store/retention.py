@@ -1,5 +1,6 @@
 """Deletes conversations and Rasa events once they are older than the retention period, or at once
-when a child (or someone for them) asks; both are written to the audit log."""
+when a child (or someone for them) asks; both are written to the audit log. Staff sign-ins that have ended
+go at the same time."""
 import logging
 from datetime import datetime, timedelta
 from typing import Optional
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot import settings
-from bot.store import audit
+from bot.store import audit, sign_ins
 from bot.store.db import make_engine
 from bot.store.models import Conversation
 from bot.store.utc import utc_now
@@ -53,6 +54,7 @@ def delete_expired(engine: Engine, now: Optional[datetime] = None) -> int:
         if sa.inspect(connection).has_table(rasa_events.name):
             _delete_events(connection, sa.select(Conversation.sender_id).where(is_expired), now)
         deleted = connection.execute(sa.delete(Conversation.__table__).where(is_expired)).rowcount
+        sign_ins.forget_finished(connection, now)
         if deleted:
             audit.record_in(connection, None, "retention.delete_expired", "conversations", deleted=deleted,
                    retention_days=settings.RETENTION_DAYS)

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from bot.store.models import User, UserRole
+from bot.store.models import SignIn, User, UserRole
 from bot.store.utc import utc_now
 
 MIN_PASSWORD_LENGTH = 12
@@ -163,6 +163,8 @@ def set_password(session: Session, user_id: int, password: str) -> None:
 
 
 def disable(session: Session, user_id: int) -> None:
-    """Stops the account from signing in; its messages and notes keep its name."""
+    """Stops the account from signing in and signs it out everywhere; its messages and notes keep its name."""
     _existing(session, user_id).active = False
+    session.execute(sa.update(SignIn).where(SignIn.user_id == user_id, SignIn.ended_at.is_(None))
+                    .values(ended_at=utc_now()))
     session.flush()

@@ -20,7 +20,7 @@ from bot.content.published import published
 from bot.content.workflow import import_bundle
 from bot.keys import kept_secret
 from bot.risk import warm_up
-from bot.store import users
+from bot.store import sign_ins, users
 from bot.store.db import make_engine
 from bot.web import auth
 from bot.web.bus import RedisHub
@@ -111,7 +111,7 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
         SessionMiddleware,
         secret_key=kept_secret("WEB_SECRET_KEY", "web-secret"),
         session_cookie="console_session",
-        max_age=12 * 3600,
+        max_age=sign_ins.SIGN_IN_HOURS * 3600,
         same_site="strict",
         https_only=settings.COOKIE_SECURE,
     )
@@ -157,13 +157,13 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
             context = {"csrf": auth.csrf_token(request),
                        "error": "That name and password did not work, or the account is locked for a while."}
             return templates.TemplateResponse(request, "login.html", context, status_code=401)
-        auth.sign_in(request, user)
+        await auth.sign_in(request, service, user)
         return RedirectResponse(auth.home_for(user.role), status_code=303)
 
     @app.post("/logout")
     async def logout(request: Request, csrf: str = Form("")):
         auth.check_csrf(request, csrf)
-        request.session.clear()
+        await auth.sign_out(request, service)
         return RedirectResponse("/login", status_code=303)
 
     @app.get("/console", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-"""Counsellor sign-in for the web app: a signed session cookie, CSRF tokens for forms, same-origin WebSockets."""
+"""Counsellor sign-in for the web app: a signed session cookie naming a sign-in kept on the server, CSRF tokens
+for forms, same-origin WebSockets."""
 import hmac
 import secrets
 from typing import Optional
@@ -8,7 +9,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import HTTPConnection
 
-from bot.store import users
+from bot.store import sign_ins
 from bot.web.hub import Counsellor
 
 # Who may open which part of the web app. Staff edit what the bot says; admins may do everything.
@@ -17,6 +18,7 @@ EDITOR_ROLES = ("staff", "admin")
 INSIGHTS_ROLES = ("staff", "supervisor", "admin")
 ADMIN_ROLES = ("admin",)
 SIGN_IN_ROLES = ("counsellor", "supervisor", "staff", "admin")
+SIGN_IN = "sign_in"  # the session cookie's key for the sign-in token (bot/store/sign_ins.py)
 
 
 def home_for(role: str) -> str:
@@ -36,10 +38,19 @@ def check_csrf(request: Request, token: str) -> None:
         raise HTTPException(status_code=403, detail="The form has expired. Please reload the page and try again.")
 
 
-def sign_in(request: Request, user) -> None:
-    # A fresh session on sign-in, so a session id planted before it is worth nothing.
+async def sign_in(request: Request, service, user) -> None:
+    # A fresh session on sign-in, so a session planted before it is worth nothing.
+    token = await service.db(sign_ins.start, user.id)
     request.session.clear()
-    request.session.update({"user_id": user.id, "csrf": secrets.token_urlsafe(32)})
+    request.session.update({SIGN_IN: token, "csrf": secrets.token_urlsafe(32)})
+
+
+async def sign_out(request: Request, service) -> None:
+    """Ends the sign-in on the server too: a copy of the cookie no longer signs anyone in. (This browser's
+    session is cleared first, so it is signed out even if the database cannot be reached.)"""
+    token = request.session.get(SIGN_IN)
+    request.session.clear()
+    await service.db(sign_ins.end, token)
 
 
 def same_origin(connection: HTTPConnection) -> bool:
@@ -50,11 +61,11 @@ def same_origin(connection: HTTPConnection) -> bool:
 
 async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) -> Optional[Counsellor]:
     """The signed-in person if their account is active and has one of `roles`, else None."""
-    user_id = connection.session.get("user_id")
-    if not user_id:
+    token = connection.session.get(SIGN_IN)
+    if not token:
         return None
-    user = await service.db(users.get_user, user_id)
-    if user is None or not user.active or user.role not in roles:
+    user = await service.db(sign_ins.user_of, token)
+    if user is None or user.role not in roles:
         return None
     return Counsellor(user.id, user.name, user.role)
 

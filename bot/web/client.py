@@ -54,6 +54,14 @@ class ChildPage(EventSocket):
         await self.socket.send(json.dumps({"type": "message", "id": client_id, "text": text, "payload": payload}))
         return client_id
 
+    async def say(self, text: str) -> str:
+        """Sends a message and returns once the bot's whole answer to it has come (the web app sends the
+        helplines after the last reply; the page got one before too, after its welcome, hence the ack first)."""
+        client_id = await self.send(text)
+        await self.next_event(lambda e: e["type"] == "ack" and e["id"] == client_id)
+        await self.next_event(lambda e: e["type"] == "helplines")
+        return client_id
+
     async def send_event(self, event) -> None:
         await self.socket.send(event if isinstance(event, (bytes, str)) else json.dumps(event))
 

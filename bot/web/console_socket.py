@@ -9,12 +9,15 @@ Server to console: {"type": "queue", "waiting": [...], "live": [...], "online": 
                    "conversation"; {"type": "claimed", "conversation"}; {"type": "taken"} when another got it first;
                    {"type": "transcript", "conversation", "messages": [...]}; {"type": "error", "text"}.
 """
+import asyncio
 import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from bot import settings
 from bot.store import handoffs
 from bot.web import auth
+from bot.web.held_messages import DATABASE_AWAY
 from bot.web.hub import Console
 from bot.web.service import ChatService
 
@@ -36,12 +39,16 @@ async def serve_console(socket: WebSocket, service: ChatService) -> None:
         await socket.close(code=SIGN_IN_FIRST)  # the console page goes to the sign-in page
         return
     console = service.hub.add_console(socket, counsellor)
+    watch = asyncio.create_task(_close_when_signed_out(socket, service))
     try:
-        await service.broadcast_queue()
+        service.broadcast_queue()
         while True:
             event = await socket.receive_json()
             if not isinstance(event, dict):
                 continue
+            if event.get("type") != "typing" and await _signed_out(socket, service):
+                await socket.close(code=SIGN_IN_FIRST)
+                break
             try:
                 await _handle(socket, service, console, event)
             except REFUSED as refused:
@@ -52,8 +59,28 @@ async def serve_console(socket: WebSocket, service: ChatService) -> None:
     except Exception:  # noqa: BLE001 - the console reconnects; the log holds no message text
         log.exception("console connection failed")
     finally:
+        watch.cancel()
         service.hub.remove_console(socket)
-        await service.broadcast_queue()
+        service.broadcast_queue()
+
+
+async def _signed_out(socket: WebSocket, service: ChatService) -> bool:
+    """Whether the sign-in behind this console has ended (signed out, expired, or the account disabled). While
+    the database is away nobody is signed out: the console keeps working when it comes back."""
+    try:
+        return await auth.signed_in(socket, service) is None
+    except DATABASE_AWAY:
+        return False
+
+
+async def _close_when_signed_out(socket: WebSocket, service: ChatService) -> None:
+    """A console left open shows children's words: it closes within SIGN_IN_RECHECK_SECONDS of its sign-in
+    ending, even if the counsellor does nothing."""
+    while True:
+        await asyncio.sleep(settings.SIGN_IN_RECHECK_SECONDS)
+        if await _signed_out(socket, service):
+            await socket.close(code=SIGN_IN_FIRST)
+            return
 
 
 async def _handle(socket: WebSocket, service: ChatService, console: Console, event: dict) -> None:

@@ -14,10 +14,11 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 
-from bot.risk import RiskLevel, assess
+from bot.risk import RiskAssessment, RiskLevel, assess
 from bot.store import handoffs, transcript
 from bot.store.db import session_scope
 from bot.store.models import Conversation
+from bot.web.db_turns import DatabaseTurns
 from bot.web.held_messages import DATABASE_AWAY, ChildMessage, HeldMessages
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
@@ -63,7 +64,9 @@ def message_event(message: transcript.StoredMessage) -> dict:
 
 def _jsonable(value):
     if dataclasses.is_dataclass(value):
-        return {key: _jsonable(item) for key, item in dataclasses.asdict(value).items()}
+        # Not dataclasses.asdict, which deep-copies every value first: the queue goes to every console after
+        # each change, and in a crowd that copying held up the event loop for seconds.
+        return {field.name: _jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {key: _jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -81,13 +84,26 @@ class ChatService:
         self.hours = hours
         self.held = HeldMessages()
         self.regions = RecentRegions()
+        self._queue_changed, self._queue_sender = False, None
+        self._turns = DatabaseTurns() if engine is not None and engine.dialect.name == "sqlite" else None
 
     async def db(self, work: Callable, *args, **kwargs):
+        """Runs `work(session, ...)` in one transaction, in a worker thread."""
+        return await self._in_a_turn(False, work, *args, **kwargs)
+
+    async def urgent_db(self, work: Callable, *args, **kwargs):
+        """The same, ahead of any ordinary operation waiting for SQLite (bot/web/db_turns.py)."""
+        return await self._in_a_turn(True, work, *args, **kwargs)
+
+    async def _in_a_turn(self, urgent: bool, work: Callable, *args, **kwargs):
         def run():
             with session_scope(self.engine) as session:
                 return work(session, *args, **kwargs)
 
-        return await run_in_threadpool(run)
+        if self._turns is None:
+            return await run_in_threadpool(run)
+        async with self._turns.turn(urgent):
+            return await run_in_threadpool(run)
 
     # ------------------------------------------------------------------ the child's side
     # While the database is away, a page that (re)connects gets the last region known here, nothing it has not
@@ -128,42 +144,36 @@ class ChatService:
             await self._hold(message)
             return
         try:
-            stored, risk, handoff = await self._store_child_message(message)
+            taken = await self._store_child_message(message)
         except DATABASE_AWAY:
             log.warning("the database is away: holding a child's message until it is back")
             await self._hold(message)
             return
-        await self._answer(message, stored, risk, handoff)
+        await self._answer(message, taken)
 
-    async def _store_child_message(self, message: ChildMessage):
-        history, handoff = await self.db(_before_a_child_message, message.conversation_id)
-        risk = assess(message.text, history)
-        stored = await self.db(
-            transcript.add_message, message.conversation_id, "child", message.text, client_id=message.client_id,
-            risk_level=risk.level.value if risk.level > RiskLevel.NONE else None,
-            risk_evidence=[dataclasses.asdict(item) for item in risk.evidence] or None,
-        )
-        return stored, risk, handoff
+    async def _store_child_message(self, message: ChildMessage) -> "TakenMessage":
+        # When others wait for the database, a message that reads as a risk on its own goes first (with the
+        # child's earlier messages, in the same transaction, the risk is assessed again in full).
+        waiting = self._turns is not None and self._turns.queue_length > 0
+        urgent = waiting and assess(message.text, []).level >= RiskLevel.HIGH
+        return await self._in_a_turn(urgent, _take_child_message, message, self.hours.is_open())
 
-    async def _answer(self, message: ChildMessage, stored, risk, handoff) -> None:
-        conversation_id = message.conversation_id
+    async def _answer(self, message: ChildMessage, taken: "TakenMessage") -> None:
+        conversation_id, stored, risk, handoff = message.conversation_id, taken.stored, taken.risk, taken.handoff
         await self.hub.to_child(conversation_id, {"type": "ack", "id": message.client_id, "seq": stored.seq})
         if stored.duplicate:
             return
         await self.hub.to_consoles({**message_event(stored), "conversation": conversation_id}, watching=conversation_id)
-
-        evidence = [item.words for item in risk.evidence]
-        queued_now = False
-        if risk.level >= RiskLevel.HIGH:
-            queued_now = await self._queue(conversation_id, "risk", risk.level.value, evidence, handoff)
-        elif handoff and risk.level > RiskLevel.NONE:
-            await self.db(handoffs.request, conversation_id, "risk", risk.level.value, evidence)
-            await self.broadcast_queue()
+        if taken.counsellor_requested:
+            self.broadcast_queue()
+        # Outside counsellor hours, a child at risk is told so at once, with the numbers.
+        queued_now = risk.level >= RiskLevel.HIGH and (not taken.hours_open or handoff is None)
 
         if handoff and handoff.status == "active":
             return  # a counsellor holds the conversation: no bot reply
         turn = await self._bot_turn(conversation_id, message.payload or message.text)
         if turn.offers_person and not queued_now:
+            evidence = [item.words for item in risk.evidence]
             queued_now = await self._queue(conversation_id, "child_asked", risk.level.value, evidence, handoff,
                                            asked=True)
         if queued_now:
@@ -193,12 +203,12 @@ class ChatService:
                 await asyncio.sleep(HELD_RETRY_SECONDS)
                 continue
             try:
-                stored, risk, handoff = await self._store_child_message(message)
+                taken = await self._store_child_message(message)
             except DATABASE_AWAY:
                 await asyncio.sleep(HELD_RETRY_SECONDS)
                 continue
             try:
-                await self._answer(message, stored, risk, handoff)
+                await self._answer(message, taken)
             except Exception:  # noqa: BLE001 - the message is stored; one failed answer must not stop the rest
                 log.exception("a held message was stored but its answer failed")
             finally:
@@ -234,7 +244,7 @@ class ChatService:
         if not self.hours.is_open():
             return True
         await self.db(handoffs.request, conversation_id, reason, level, evidence)
-        await self.broadcast_queue()
+        self.broadcast_queue()
         return existing is None or asked
 
     async def _tell_about_handoff(self, conversation_id: str, numbers_given: bool = False) -> None:
@@ -255,9 +265,25 @@ class ChatService:
                                    watching=conversation_id)
 
     # ------------------------------------------------------------------ the counsellor's side
-    async def broadcast_queue(self) -> None:
-        waiting = await self.db(handoffs.queue)
-        live = await self.db(handoffs.live)
+    def broadcast_queue(self) -> None:
+        """Sends every console the queue as it is now, soon. Each send reads and sends the whole queue, so in a
+        crowd the changes that come while one send is on its way go out together in the next one, not one by
+        one: otherwise fifty risk messages at once meant fifty reads and sends of a queue fifty long."""
+        self._queue_changed = True
+        if self._queue_sender is None or self._queue_sender.done():
+            self._queue_sender = asyncio.create_task(self._send_queue_while_it_changes())
+
+    async def _send_queue_while_it_changes(self) -> None:
+        while self._queue_changed:
+            self._queue_changed = False
+            try:
+                waiting, live = await self.urgent_db(_read_queue)
+            except DATABASE_AWAY:
+                log.warning("the database is away: the consoles get the queue after its next change")
+                return
+            await self._send_queue(waiting, live)
+
+    async def _send_queue(self, waiting, live) -> None:
         with_person = {handoff.conversation_id for handoff in live}
         await self.hub.to_consoles({
             "type": "queue",
@@ -283,7 +309,7 @@ class ChatService:
     async def _joined(self, counsellor: Counsellor, conversation_id: str) -> None:
         await self._say(conversation_id, "system", render("web_counsellor_joined", counsellor=counsellor.name))
         await self.hub.to_child(conversation_id, {"type": "status", "status": "active"})
-        await self.broadcast_queue()
+        self.broadcast_queue()
 
     async def from_counsellor(self, counsellor: Counsellor, conversation_id: str, client_id: Optional[str],
                               text: str) -> None:
@@ -300,16 +326,47 @@ class ChatService:
         await self.db(handoffs.end, conversation_id, counsellor.id)
         await self._say(conversation_id, "system", render("web_counsellor_left"))
         await self.hub.to_child(conversation_id, {"type": "status", "status": "bot"})
-        await self.broadcast_queue()
+        self.broadcast_queue()
 
     async def transfer(self, counsellor: Counsellor, conversation_id: str, to_id: int) -> None:
         await self.db(handoffs.transfer, conversation_id, counsellor.id, to_id)
-        await self.broadcast_queue()
+        self.broadcast_queue()
 
 
-def _before_a_child_message(session, conversation_id: str):
-    """What handling a child's message needs to know first, read in one go: the risk window and any handoff."""
-    return transcript.last_child_texts(session, conversation_id, RISK_HISTORY), handoffs.active(session, conversation_id)
+@dataclasses.dataclass(frozen=True)
+class TakenMessage:
+    stored: transcript.StoredMessage
+    risk: RiskAssessment
+    handoff: Optional[handoffs.HandoffView]  # the one open before this message
+    counsellor_requested: bool
+    hours_open: bool
+
+
+def _take_child_message(session, message: ChildMessage, hours_open: bool) -> TakenMessage:
+    """Assesses the message with the child's messages before it, stores it and, for a risk, asks for a counsellor,
+    all in one transaction: in a crowd, one trip to the database each is what gets a child at risk to the
+    counsellors' queue within a second. A resend changes nothing."""
+    conversation_id = message.conversation_id
+    history = transcript.last_child_texts(session, conversation_id, RISK_HISTORY)
+    risk = assess(message.text, history)
+    stored = transcript.add_message(
+        session, conversation_id, "child", message.text, client_id=message.client_id,
+        risk_level=risk.level.value if risk.level > RiskLevel.NONE else None,
+        risk_evidence=[dataclasses.asdict(item) for item in risk.evidence] or None,
+    )
+    handoff = handoffs.active(session, conversation_id)
+    if risk.level >= RiskLevel.HIGH:
+        request = hours_open  # outside counsellor hours the child is told so instead
+    else:
+        request = handoff is not None and risk.level > RiskLevel.NONE  # raises the level of the open handoff
+    request = request and not stored.duplicate
+    if request:
+        handoffs.request(session, conversation_id, "risk", risk.level.value, [item.words for item in risk.evidence])
+    return TakenMessage(stored, risk, handoff, request, hours_open)
+
+
+def _read_queue(session):
+    return handoffs.queue(session), handoffs.live(session)
 
 
 def _store_replies(session, conversation_id: str, replies: List[BotReply]):

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
 from bot.content.published import PublishedContent
 from bot.content.workflow import import_bundle
+from bot.store import users
 from bot.store.db import session_scope
 from bot.store.users import create_user, disable
 from tests.store.conftest import engine  # noqa: F401  (a migrated database with no content yet)
@@ -40,7 +42,10 @@ class People:
 
 
 @pytest.fixture
-def people(engine: Engine) -> People:
+def people(engine: Engine, monkeypatch) -> People:
+    # These tests are about who may do what, not password hashing (tests/store/test_users.py has that):
+    # argon2 at its lowest cost saves about a minute of `make test` (six accounts for each of 64 tests).
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     with session_scope(engine) as session:
         ids = {name: create_user(session, name, role, PASSWORD).id for name, role in (
             ("ann", "staff"), ("bob", "staff"), ("ada", "admin"), ("cal", "counsellor"),

@@ -75,6 +75,7 @@ def assistant(tmp_path_factory):
             "BOT_VAR_DIR": str(workdir),
             "COUNSELLOR_HOURS": "00:00-00:00",
             "QUICK_EXIT_URL": QUICK_EXIT_URL,
+            "SIGN_IN_RECHECK_SECONDS": "1",
         },
         log_dir=workdir / "logs",
         token="test-token",

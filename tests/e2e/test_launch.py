@@ -85,36 +85,3 @@ def test_launcher_serves_restarts_a_crashed_server_and_stops_everything_on_ctrl_
             for child in launcher.children(recursive=True):
                 child.kill()
             process.kill()
-
-
-@pytest.fixture(scope="module")
-def rasa_without_action_server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("no-actions")
-    database_url = f"sqlite:///{workdir / 'bot.db'}"
-    upgrade(database_url)
-    servers = launch.start_servers(
-        rasa_port=RASA_PORT + 1, action_port=ACTION_PORT + 1, extra_env={"DATABASE_URL": database_url},
-        log_dir=workdir / "logs", token="no-actions", with_action_server=False,
-    )
-    yield servers
-    servers.stop()
-
-
-@pytest.mark.parametrize(
-    "where, message, expected",
-    [
-        (None, "he wants 100 quid or he posts my pics", ["not your fault", "Do not pay"]),
-        (None, "how do i report this", [FACTS["uk_ceop_url"], FACTS["uk_999_phone"]]),
-        ("i live in australia", "who can i call", [FACTS["au_kids_helpline_phone"]]),
-        ("im in the states", "how do i report this", [FACTS["us_cybertipline_url"], FACTS["us_911_phone"]]),
-    ],
-)
-def test_with_the_action_server_down_the_child_still_gets_the_help_and_numbers(
-    rasa_without_action_server, where, message, expected
-):
-    chat = Chat(rasa_without_action_server.rasa_url)
-    if where:
-        chat.say(where)
-    reply = chat.reply(message)
-    for text in expected:
-        assert text in reply

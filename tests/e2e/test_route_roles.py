@@ -119,8 +119,12 @@ class Session:
             return {}
         return {"Cookie": "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())}
 
-    def copy(self) -> "Session":
-        """A second browser holding the same session cookie (to sign out without losing this one)."""
+    def twin(self) -> "Session":
+        """A second browser like this one, to sign out without losing this one: signed in to the same account
+        with a sign-in of its own (signing out ends a sign-in on the server, for every copy of its cookie), or,
+        when this one is not signed in, holding the same cookie."""
+        if self.signed_in:
+            return sign_in_as(str(self.http.base_url), self.account, self.role, self.name)
         twin = httpx.Client(base_url=self.http.base_url, follow_redirects=False, timeout=60,
                             cookies=httpx.Cookies(self.http.cookies))  # the same cookie, domain and path
         return Session(self.name, twin, self.role, self.account, self.csrf)
@@ -131,8 +135,11 @@ def browser(web_url: str) -> httpx.Client:
 
 
 def sign_in(web_url: str, database_url: str, role: str, name: str) -> Session:
+    return sign_in_as(web_url, add_user(database_url, role), role, name)
+
+
+def sign_in_as(web_url: str, account: str, role: str, name: str) -> Session:
     http = browser(web_url)
-    account = add_user(database_url, role)
     response = http.post("/login", data={"name": account, "password": COUNSELLOR_PASSWORD,
                                          "csrf": csrf_of(http.get("/login"))})
     # Signing in is the public POST /login at work: each role lands on its home.
@@ -369,8 +376,8 @@ def wrong_password(world: World) -> dict:
 
 
 def sign_out(world: World, session: Session) -> str:
-    """Signs out a copy of the session (the session itself is still needed), then tries its home page with it."""
-    twin = session.copy()
+    """Signs out a twin of the session (the session itself is still needed), then tries /editor with it."""
+    twin = session.twin()
     try:
         result = outcome(twin.request("POST", "/logout"))
         if twin.name != NO_COOKIE:

@@ -3,9 +3,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
-from bot.store.migrate import upgrade
 from tests.conftest import PROJECT_ROOT
-from tests.e2e.conftest import COUNSELLOR_PASSWORD, QUICK_EXIT_URL, add_user, web_app_alone
+from tests.e2e.conftest import COUNSELLOR_PASSWORD, QUICK_EXIT_URL, web_app_alone
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -161,18 +160,6 @@ def risk_message_to_counsellor_and_back(child, counsellor, screenshots=False):
 
 def test_a_risk_message_reaches_a_counsellor_who_talks_then_hands_back(child, counsellor):
     risk_message_to_counsellor_and_back(child, counsellor, screenshots=True)
-
-
-def test_the_same_handoff_on_postgresql(browser, assistant, postgres_database_url, tmp_path):
-    upgrade(postgres_database_url)
-    name = add_user(postgres_database_url)
-    with web_app_alone(8109, postgres_database_url, assistant.rasa_url, tmp_path) as url:
-        child, counsellor = open_chat(browser, url), sign_in(browser, url, name)
-        try:
-            risk_message_to_counsellor_and_back(child, counsellor)
-        finally:
-            child.context.close()
-            counsellor.context.close()
 
 
 @pytest.mark.parametrize("path", ["/", "/login"])

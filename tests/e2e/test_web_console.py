@@ -1,5 +1,7 @@
-"""The live handoff over the console's WebSocket: sign-in, the queue, claim, reply, end; on SQLite and PostgreSQL."""
+"""The live handoff over the console's WebSocket: sign-in, the queue, claim, reply, end (on PostgreSQL and across two
+web app instances: test_web_instances.py)."""
 import asyncio
+import re
 from typing import Optional
 
 import httpx
@@ -7,26 +9,15 @@ import pytest
 import websockets
 import websockets.exceptions
 
-from bot.store.migrate import upgrade
-from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_app_alone
+from bot.store import users
+from bot.store.db import make_engine, session_scope
 from bot.web.client import ChildPage, Console, ws_url
+from bot.web.console_socket import SIGN_IN_FIRST
+from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_app_alone
 
 
 def run(coroutine):
     return asyncio.run(coroutine)
-
-
-def test_the_console_needs_a_signed_in_counsellor(web_url):
-    page = httpx.get(web_url + "/console", follow_redirects=False)
-    assert page.status_code == 303 and page.headers["location"] == "/login"
-
-    async def connect_without_cookie():
-        async with websockets.connect(ws_url(web_url, "/ws/console"), origin=web_url) as socket:
-            await socket.recv()
-
-    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
-        run(connect_without_cookie())
-    assert closed.value.code == 4401
 
 
 def test_a_wrong_password_or_a_forged_form_is_refused(web_url, counsellor_name):
@@ -49,6 +40,37 @@ def test_a_console_socket_from_another_site_is_refused(web_url, counsellor_name)
     with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
         run(connect_from_elsewhere())
     assert refused.value.status_code == 403
+
+
+def test_signing_out_ends_the_sign_in_for_every_copy_of_the_cookie(web_url, counsellor_name):
+    console = Console(web_url, counsellor_name)
+    assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+    copy = httpx.Client(base_url=web_url, follow_redirects=False, cookies=dict(console.http.cookies))
+    assert copy.get("/console").status_code == 200
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', console.http.get("/console").text).group(1)
+    assert console.http.post("/logout", data={"csrf": csrf}).status_code == 303
+    response = copy.get("/console")
+    assert (response.status_code, response.headers.get("location")) == (303, "/login")
+
+
+def test_an_open_console_closes_soon_after_its_account_is_disabled(assistant, web_url, counsellor_name):
+    async def disabled_while_open():
+        console = Console(web_url, counsellor_name)
+        console.sign_in(COUNSELLOR_PASSWORD)
+        async with console:
+            await console.next_event(lambda e: e["type"] == "queue")
+            engine = make_engine(assistant.database_url)
+            try:
+                with session_scope(engine) as session:
+                    users.disable(session, users.find_user(session, counsellor_name).id)
+            finally:
+                engine.dispose()
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                await console.next_event(lambda e: False, timeout=15)  # the console rechecks every second here
+            return closed.value.code
+
+    assert run(disabled_while_open()) == SIGN_IN_FIRST
 
 
 async def handoff(web_url: str, counsellor_name: str, console_url: Optional[str] = None) -> dict:
@@ -108,13 +130,6 @@ def test_live_handoff_from_risk_to_counsellor_and_back(web_url, counsellor_name,
     seen = run(handoff(web_url, counsellor_name))
     check_handoff(seen)
     record_summary(f"risk message to counsellor queue (one run, SQLite): {seen['queue_seconds'] * 1000:.0f} ms")
-
-
-def test_live_handoff_on_postgresql(assistant, postgres_database_url, tmp_path):
-    upgrade(postgres_database_url)
-    name = add_user(postgres_database_url)
-    with web_app_alone(8107, postgres_database_url, assistant.rasa_url, tmp_path) as url:
-        check_handoff(run(handoff(url, name)))
 
 
 def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):

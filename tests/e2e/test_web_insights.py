@@ -19,9 +19,7 @@ CHARTS = 9
 async def chat(web_url: str, *texts: str) -> None:
     async with ChildPage(web_url) as child:
         for text in texts:
-            await child.send(text)
-            # the web app sends the helplines after the bot's last reply to a message
-            await child.next_event(lambda event: event["type"] == "helplines")
+            await child.say(text)
 
 
 async def a_child_at_risk_is_helped(web_url: str, counsellor_name: str) -> None:

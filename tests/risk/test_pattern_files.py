@@ -1,4 +1,6 @@
 """The rule and lexicon files load, and describe phenomena rather than copying evaluation sentences."""
+from functools import lru_cache
+
 import pytest
 
 from bot.risk.evaluate import load_examples
@@ -14,6 +16,7 @@ EVAL_FILES = [PROJECT_ROOT / "data" / "risk" / name for name in ("eval.tsv", "ev
 SENTENCE_WORDS = 4
 
 
+@lru_cache(maxsize=1)  # read once: every one of the ~900 entries is checked against it
 def _eval_sentences():
     lines = set()
     for path in EVAL_FILES:

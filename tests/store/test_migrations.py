@@ -35,19 +35,21 @@ def _revision(url: str):
 
 NEW_IN_0002 = {"users", "messages", "handoffs", "counsellor_notes"}
 NEW_IN_0003 = {"content_items", "content_versions", "content_releases", "audit_log"}
+NEW_IN_0004 = {"sign_ins"}
+HEAD = "0004"
 
 
 def test_upgrade_downgrade_upgrade(database_url):
     migrate.upgrade(database_url)
-    assert {"conversations", *NEW_IN_0002, *NEW_IN_0003} <= _tables(database_url)
-    assert _revision(database_url) == "0003"
+    assert {"conversations", *NEW_IN_0002, *NEW_IN_0003, *NEW_IN_0004} <= _tables(database_url)
+    assert _revision(database_url) == HEAD
 
     migrate.downgrade(database_url, revision="base")
     assert "conversations" not in _tables(database_url)
     assert _revision(database_url) is None
 
     migrate.upgrade(database_url)
-    assert _revision(database_url) == "0003"
+    assert _revision(database_url) == HEAD
 
 
 def test_0002_adds_its_tables_to_a_database_with_conversations(database_url):
@@ -108,6 +110,6 @@ def test_command_line(database_url):
         ).stdout
 
     run("upgrade")
-    assert "0003 (head)" in run("current")
+    assert f"{HEAD} (head)" in run("current")
     run("downgrade", "base")
     assert "conversations" not in _tables(database_url)

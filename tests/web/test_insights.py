@@ -18,6 +18,7 @@ from bot import settings
 from bot.store import transcript, users
 from bot.store.db import session_scope
 from bot.store.models import Conversation, Handoff
+from bot.web import auth
 from bot.web import insights as insights_module
 from bot.web.insights import (
     FallbackMessage,
@@ -268,7 +269,8 @@ def client(known_rows, monkeypatch):
 
     @app.get("/test/sign-in/{user_id}")
     async def sign_in(request: Request, user_id: int):
-        request.session["user_id"] = user_id
+        service = request.app.state.service
+        await auth.sign_in(request, service, await service.db(users.get_user, user_id))
         return {}
 
     register_insights(app, TEMPLATES)

@@ -1,4 +1,4 @@
-"""Turns at a SQLite database: one operation at a time, in order, except that urgent ones go first.
+"""Turns at a SQLite database: one operation at a time, in order of priority, then of arrival.
 
 SQLite lets one connection write at a time, and a writer that finds the file busy sleeps and tries again: forty
 threads doing that in a crowd made each other wait for seconds. Taking turns in the event loop is faster. And in a
@@ -9,13 +9,20 @@ import asyncio
 import heapq
 import itertools
 from contextlib import asynccontextmanager
+from enum import IntEnum
 from typing import AsyncIterator, List, Tuple
+
+
+class Priority(IntEnum):
+    QUEUE = 0     # reading the counsellors' queue to send it to the consoles
+    RISK = 1      # a child's message that reads as a risk
+    ORDINARY = 2  # everything else
 
 
 class DatabaseTurns:
     def __init__(self):
         self._busy = False
-        self._waiting: List[Tuple[bool, int, asyncio.Future]] = []  # (not urgent, arrival, future): a heap
+        self._waiting: List[Tuple[int, int, asyncio.Future]] = []  # (priority, arrival, future): a heap
         self._arrival = itertools.count()
 
     @property
@@ -23,10 +30,10 @@ class DatabaseTurns:
         return len(self._waiting)
 
     @asynccontextmanager
-    async def turn(self, urgent: bool = False) -> AsyncIterator[None]:
+    async def turn(self, priority: Priority = Priority.ORDINARY) -> AsyncIterator[None]:
         if self._busy:
             future = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiting, (not urgent, next(self._arrival), future))
+            heapq.heappush(self._waiting, (priority, next(self._arrival), future))
             try:
                 await future
             except asyncio.CancelledError:

@@ -18,7 +18,7 @@ from bot.risk import RiskAssessment, RiskLevel, assess
 from bot.store import handoffs, transcript
 from bot.store.db import session_scope
 from bot.store.models import Conversation
-from bot.web.db_turns import DatabaseTurns
+from bot.web.db_turns import DatabaseTurns, Priority
 from bot.web.held_messages import DATABASE_AWAY, ChildMessage, HeldMessages
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 # The risk window: the child's messages before this one that the detector reads with it.
 RISK_HISTORY = 3
 HELD_RETRY_SECONDS = 1.0
+# The consoles get the queue at most this often in a crowd (at once when it changes alone).
+QUEUE_SEND_GAP_SECONDS = 0.1
 
 
 class RecentRegions(dict):
@@ -89,20 +91,17 @@ class ChatService:
 
     async def db(self, work: Callable, *args, **kwargs):
         """Runs `work(session, ...)` in one transaction, in a worker thread."""
-        return await self._in_a_turn(False, work, *args, **kwargs)
+        return await self._in_a_turn(Priority.ORDINARY, work, *args, **kwargs)
 
-    async def urgent_db(self, work: Callable, *args, **kwargs):
-        """The same, ahead of any ordinary operation waiting for SQLite (bot/web/db_turns.py)."""
-        return await self._in_a_turn(True, work, *args, **kwargs)
-
-    async def _in_a_turn(self, urgent: bool, work: Callable, *args, **kwargs):
+    async def _in_a_turn(self, priority: Priority, work: Callable, *args, **kwargs):
+        """db(), with SQLite taking operations in order of `priority` (bot/web/db_turns.py)."""
         def run():
             with session_scope(self.engine) as session:
                 return work(session, *args, **kwargs)
 
         if self._turns is None:
             return await run_in_threadpool(run)
-        async with self._turns.turn(urgent):
+        async with self._turns.turn(priority):
             return await run_in_threadpool(run)
 
     # ------------------------------------------------------------------ the child's side
@@ -155,8 +154,9 @@ class ChatService:
         # When others wait for the database, a message that reads as a risk on its own goes first (with the
         # child's earlier messages, in the same transaction, the risk is assessed again in full).
         waiting = self._turns is not None and self._turns.queue_length > 0
-        urgent = waiting and assess(message.text, []).level >= RiskLevel.HIGH
-        return await self._in_a_turn(urgent, _take_child_message, message, self.hours.is_open())
+        risk = waiting and assess(message.text, []).level >= RiskLevel.HIGH
+        return await self._in_a_turn(Priority.RISK if risk else Priority.ORDINARY, _take_child_message, message,
+                                     self.hours.is_open())
 
     async def _answer(self, message: ChildMessage, taken: "TakenMessage") -> None:
         conversation_id, stored, risk, handoff = message.conversation_id, taken.stored, taken.risk, taken.handoff
@@ -277,11 +277,12 @@ class ChatService:
         while self._queue_changed:
             self._queue_changed = False
             try:
-                waiting, live = await self.urgent_db(_read_queue)
+                waiting, live = await self._in_a_turn(Priority.QUEUE, _read_queue)
             except DATABASE_AWAY:
                 log.warning("the database is away: the consoles get the queue after its next change")
                 return
             await self._send_queue(waiting, live)
+            await asyncio.sleep(QUEUE_SEND_GAP_SECONDS)  # what changes meanwhile goes out in the next send
 
     async def _send_queue(self, waiting, live) -> None:
         with_person = {handoff.conversation_id for handoff in live}

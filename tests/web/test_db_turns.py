@@ -1,10 +1,10 @@
-"""Turns at SQLite (bot/web/db_turns.py): one at a time, in order of arrival, urgent ones first; a waiter that
-gives up does not stop the others."""
+"""Turns at SQLite (bot/web/db_turns.py): one at a time, by priority then arrival; a waiter that gives up does not
+stop the others."""
 import asyncio
 
 import pytest
 
-from bot.web.db_turns import DatabaseTurns
+from bot.web.db_turns import DatabaseTurns, Priority
 
 
 def run(coroutine):
@@ -12,15 +12,15 @@ def run(coroutine):
 
 
 async def take_turns(turns: DatabaseTurns, requests, log, hold=0.01):
-    async def one(name, urgent):
-        async with turns.turn(urgent):
+    async def one(name, priority):
+        async with turns.turn(priority):
             log.append(("in", name))
             await asyncio.sleep(hold)
             log.append(("out", name))
 
     tasks = []
-    for name, urgent in requests:
-        tasks.append(asyncio.create_task(one(name, urgent)))
+    for name, priority in requests:
+        tasks.append(asyncio.create_task(one(name, priority)))
         await asyncio.sleep(0)  # arrive in this order
     await asyncio.gather(*tasks, return_exceptions=True)
     return tasks
@@ -28,14 +28,16 @@ async def take_turns(turns: DatabaseTurns, requests, log, hold=0.01):
 
 def test_one_at_a_time_in_order_of_arrival():
     log = []
-    run(take_turns(DatabaseTurns(), [(n, False) for n in "abcd"], log))
+    run(take_turns(DatabaseTurns(), [(n, Priority.ORDINARY) for n in "abcd"], log))
     assert log == [(step, n) for n in "abcd" for step in ("in", "out")]
 
 
-def test_an_urgent_one_goes_before_every_ordinary_one_waiting_but_after_the_one_inside():
+def test_the_queue_then_risk_go_before_every_ordinary_one_waiting_but_after_the_one_inside():
     log = []
-    run(take_turns(DatabaseTurns(), [("a", False), ("b", False), ("c", False), ("risk", True), ("d", False)], log))
-    assert [name for step, name in log if step == "in"] == ["a", "risk", "b", "c", "d"]
+    ordinary, risk, queue = Priority.ORDINARY, Priority.RISK, Priority.QUEUE
+    run(take_turns(DatabaseTurns(), [("a", ordinary), ("b", ordinary), ("risk 1", risk), ("c", ordinary),
+                                     ("queue", queue), ("risk 2", risk), ("d", ordinary)], log))
+    assert [name for step, name in log if step == "in"] == ["a", "queue", "risk 1", "risk 2", "b", "c", "d"]
     assert all(log[i][1] == log[i + 1][1] for i in range(0, len(log), 2))  # never two inside at once
 
 

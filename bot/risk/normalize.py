@@ -107,8 +107,14 @@ def _substitute(text: str, replacer) -> str:
 
 
 def normalize(message) -> str:
+    return _normalized(as_text(message))
+
+
+# Each message is read again with the child's next three (as their history), so each is normalized four times.
+@lru_cache(maxsize=4096)
+def _normalized(text: str) -> str:
     # NFKC turns the "fancy font" letters used to dodge filters back into plain ones.
-    text = unicodedata.normalize("NFKC", as_text(message)).lower()
+    text = unicodedata.normalize("NFKC", text).lower()
     text = CONTROL.sub(" ", text)
     for emoji, word in lexicon()["emoji"].items():
         text = text.replace(emoji, f" {word} ")

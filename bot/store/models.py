@@ -175,6 +175,9 @@ class Message(Base):
     risk_level = sa.Column(_enum_type(RiskLevel, "risk_level"))
     risk_evidence = sa.Column(sa.Text)  # JSON
     created_at = sa.Column(UTCDateTime, nullable=False)
+    # A child's message awaiting the bot's answer: by then it is answered, or another web app instance answers it
+    # (the one that took it may have stopped). None once answered, or when no bot answer is due.
+    reply_due_by = sa.Column(UTCDateTime, index=True)
 
 
 _HANDOFF_IS_OPEN = "status IN ('waiting', 'active')"

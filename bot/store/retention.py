@@ -12,17 +12,11 @@ from bot import settings
 from bot.store import audit, sign_ins
 from bot.store.db import make_engine
 from bot.store.models import Conversation
+from bot.store.rasa_events import events as rasa_events
 from bot.store.utc import utc_now
 
 logger = logging.getLogger(__name__)
 
-# Only the columns retention needs from Rasa's SQLTrackerStore table, so this
-# job does not have to import Rasa.
-rasa_events = sa.table(
-    "events",
-    sa.column("sender_id", sa.String),
-    sa.column("timestamp", sa.Float),
-)
 
 
 def retention_period() -> timedelta:

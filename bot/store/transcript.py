@@ -1,18 +1,15 @@
 """Keeps each conversation's transcript: every message, numbered in the order it was stored."""
 import json
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Dict, List, Optional, Sequence, Union
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.store.conversations import record_activity
-from bot.store.models import Conversation, Message, RiskLevel, Speaker, User
+from bot.store.models import Conversation, Handoff, HandoffStatus, Message, RiskLevel, Speaker, User
 from bot.store.utc import utc_now
-
-# The conversation row lock makes clashes rare; a clash still left is retried this often.
-_INSERT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -33,10 +30,11 @@ class StoredMessage:
 def lock_conversation(
     session: Session, conversation_id: str, now: Optional[datetime] = None
 ) -> Conversation:
-    """Records activity on the conversation, then holds its row until the transaction ends.
+    """Records activity on the conversation, then returns its row, held until the transaction ends.
 
-    Every writer of a conversation's transcript or handoff calls this first, so two web app
-    processes take turns on the same conversation (SQLite allows one writer at a time anyway).
+    Every writer of a conversation's transcript or handoff records activity first: that upsert holds the row
+    (PostgreSQL locks the row it inserts or updates; SQLite has one writer at a time), so two web app processes
+    take turns on the same conversation and each sees what the other stored.
     """
     record_activity(session, conversation_id, now)
     return session.scalars(
@@ -71,10 +69,11 @@ def _with_counsellor_names():
     return sa.select(Message, User.name).outerjoin(User, User.id == Message.counsellor_id)
 
 
-def _find(session: Session, conversation_id: str, condition):
-    return session.execute(
-        _with_counsellor_names().where(Message.conversation_id == conversation_id, condition)
+def _already_stored(session: Session, conversation_id: str, client_id: str) -> Optional[StoredMessage]:
+    earlier = session.execute(
+        _with_counsellor_names().where(Message.conversation_id == conversation_id, Message.client_id == client_id)
     ).one_or_none()
+    return _stored(*earlier, duplicate=True) if earlier else None
 
 
 def _next_seq(session: Session, conversation_id: str) -> int:
@@ -84,16 +83,43 @@ def _next_seq(session: Session, conversation_id: str) -> int:
     return (last or 0) + 1
 
 
-def _insert_next(session: Session, values: Dict[str, Any]) -> StoredMessage:
-    conversation_id, client_id = values["conversation_id"], values["client_id"]
-    if client_id is not None:
-        earlier = _find(session, conversation_id, Message.client_id == client_id)
-        if earlier is not None:
-            return _stored(*earlier, duplicate=True)
-    seq = _next_seq(session, conversation_id)
-    with session.begin_nested():
-        session.execute(sa.insert(Message).values(seq=seq, **values))
-    return _stored(*_find(session, conversation_id, Message.seq == seq), duplicate=False)
+def _row(speaker, text, *, client_id=None, buttons=None, counsellor_id=None, risk_level=None, risk_evidence=None,
+         reply_due_by=None):
+    return dict(
+        speaker=Speaker(speaker),
+        text=text,
+        buttons=_buttons_json(buttons),
+        client_id=client_id,
+        counsellor_id=counsellor_id,
+        risk_level=RiskLevel(risk_level) if risk_level is not None else None,
+        risk_evidence=json.dumps(risk_evidence) if risk_evidence is not None else None,
+        reply_due_by=reply_due_by,
+    )
+
+
+def _append(session: Session, conversation_id: str, rows: List[Dict[str, Any]], now: datetime) -> List[StoredMessage]:
+    """Stores `rows` with the conversation's next seqs, in one statement; the conversation is already held."""
+    first = _next_seq(session, conversation_id)
+    for seq, row in enumerate(rows, start=first):
+        row.update(conversation_id=conversation_id, seq=seq, created_at=now)
+    session.execute(sa.insert(Message), rows)
+    counsellor_ids = {row["counsellor_id"] for row in rows if row["counsellor_id"] is not None}
+    names = dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(counsellor_ids))).all()
+                 if counsellor_ids else [])
+    stored_at = now.astimezone(timezone.utc)
+    return [
+        StoredMessage(
+            seq=row["seq"],
+            speaker=row["speaker"].value,
+            text=row["text"],
+            buttons=json.loads(row["buttons"]) if row["buttons"] else [],
+            created_at=stored_at,
+            client_id=row["client_id"],
+            counsellor_name=names.get(row["counsellor_id"]),
+            risk_level=row["risk_level"].value if row["risk_level"] else None,
+        )
+        for row in rows
+    ]
 
 
 def add_message(
@@ -107,29 +133,92 @@ def add_message(
     counsellor_id: Optional[int] = None,
     risk_level: Optional[Union[RiskLevel, str]] = None,
     risk_evidence: Any = None,
+    reply_due_by: Optional[datetime] = None,
     now: Optional[datetime] = None,
 ) -> StoredMessage:
-    """Appends a message with the next seq; a client_id already stored returns that message."""
+    """Appends a message with the next seq; a client_id already stored returns that message.
+
+    `reply_due_by`: a child's message the bot is to answer by then (see take_overdue)."""
     now = now or utc_now()
-    values = dict(
-        conversation_id=conversation_id,
-        speaker=Speaker(speaker),
-        text=text,
-        buttons=_buttons_json(buttons),
-        client_id=client_id,
-        counsellor_id=counsellor_id,
-        risk_level=RiskLevel(risk_level) if risk_level is not None else None,
-        risk_evidence=json.dumps(risk_evidence) if risk_evidence is not None else None,
-        created_at=now,
-    )
-    lock_conversation(session, conversation_id, now)
-    for _ in range(_INSERT_ATTEMPTS - 1):
-        try:
-            return _insert_next(session, values)
-        except sa.exc.IntegrityError:
-            # Another process stored this seq or client_id first: look again.
+    row = _row(speaker, text, client_id=client_id, buttons=buttons, counsellor_id=counsellor_id,
+               risk_level=risk_level, risk_evidence=risk_evidence, reply_due_by=reply_due_by)
+    record_activity(session, conversation_id, now)  # holds the conversation: see lock_conversation
+    if client_id is not None:
+        earlier = _already_stored(session, conversation_id, client_id)
+        if earlier is not None:
+            return earlier
+    return _append(session, conversation_id, [row], now)[0]
+
+
+def add_bot_messages(
+    session: Session,
+    conversation_id: str,
+    replies: Sequence[Tuple[str, Optional[Sequence[Dict[str, str]]]]],
+    now: Optional[datetime] = None,
+) -> List[StoredMessage]:
+    """Appends the bot's replies to the child's last message, `(text, buttons)` each, with consecutive seqs: the
+    child's messages are answered (even with no replies at all)."""
+    now = now or utc_now()
+    record_activity(session, conversation_id, now)  # holds the conversation: see lock_conversation
+    mark_answered(session, conversation_id)
+    if not replies:
+        return []
+    return _append(session, conversation_id, [_row(Speaker.BOT, text, buttons=buttons) for text, buttons in replies],
+                   now)
+
+
+def mark_answered(session: Session, conversation_id: str, up_to_seq: Optional[int] = None) -> None:
+    """No bot answer is due any more to the child's messages (up to `up_to_seq`)."""
+    conditions = [Message.conversation_id == conversation_id, Message.reply_due_by.isnot(None)]
+    if up_to_seq is not None:
+        conditions.append(Message.seq <= up_to_seq)
+    session.execute(sa.update(Message).where(*conditions).values(reply_due_by=None)
+                    .execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A child's message still without the bot's answer when it was due."""
+
+    conversation_id: str
+    seq: int
+    client_id: Optional[str]
+    text: str
+    risk_level: Optional[str]
+    risk_evidence: List[str]
+
+
+def take_overdue(session: Session, now: datetime, due_again: datetime, since: datetime) -> List[Overdue]:
+    """The latest overdue child message of each conversation (due between `since` and `now`), taken for the caller
+    by moving its due time to `due_again`, so no other web app instance takes it meanwhile. A message the child
+    has written after is answered with it; while a counsellor holds the conversation, the counsellor answers."""
+    candidates = session.execute(
+        sa.select(Message.conversation_id, sa.func.max(Message.seq))
+        .where(Message.reply_due_by < now, Message.reply_due_by >= since)
+        .group_by(Message.conversation_id)
+        .order_by(Message.conversation_id)  # one order of locking for every instance
+    ).all()
+    taken = []
+    for conversation_id, seq in candidates:
+        lock_conversation(session, conversation_id)
+        message = session.scalars(
+            sa.select(Message).where(Message.conversation_id == conversation_id, Message.seq == seq,
+                                     Message.reply_due_by < now)
+        ).one_or_none()
+        if message is None:  # answered, or taken by another instance, since the first look
             continue
-    return _insert_next(session, values)
+        mark_answered(session, conversation_id, seq - 1)
+        held = session.scalar(sa.select(Handoff.id).where(Handoff.conversation_id == conversation_id,
+                                                          Handoff.status == HandoffStatus.ACTIVE))
+        if held is not None:
+            mark_answered(session, conversation_id)
+            continue
+        message.reply_due_by = due_again
+        evidence = json.loads(message.risk_evidence) if message.risk_evidence else []
+        taken.append(Overdue(conversation_id, seq, message.client_id, message.text,
+                             RiskLevel(message.risk_level).value if message.risk_level else None,
+                             [item["words"] for item in evidence if isinstance(item, dict) and "words" in item]))
+    return taken
 
 
 def messages_after(

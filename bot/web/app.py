@@ -95,9 +95,10 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
         warm_up()  # the risk detector is ready before the first child types
         await _content_ready(service)
         await hub.start()
-        releasing = asyncio.create_task(service.release_held())
+        background = [asyncio.create_task(service.release_held()), asyncio.create_task(service.answer_overdue())]
         yield
-        releasing.cancel()
+        for task in background:
+            task.cancel()
         await hub.stop()
         await rasa.close()
         engine.dispose()

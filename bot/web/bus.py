@@ -5,7 +5,8 @@ channel; the others deliver it to theirs. So a counsellor on instance B sees a c
 live. Each instance also writes who is connected to it (counsellors, children's chats) to a Redis
 key that expires, every PRESENCE_SECONDS, and reads everyone else's.
 
-Publishing never holds up a turn: events wait in an outbox that one task publishes in order. If
+Publishing never holds up a turn: events wait in an outbox that one task publishes in order, all
+that waits at once in one round trip to Redis (a crowd makes several events a millisecond). If
 Redis is away, each instance carries on alone: its own connections still get every event (every
 message is stored first, so a page that reconnects misses nothing), the outbox drops what it cannot
 publish without waiting on Redis again for RETRY_SECONDS, and the instance counts only its own
@@ -33,6 +34,8 @@ PRESENCE_TTL_SECONDS = 10
 RETRY_SECONDS = 1.0
 # Events waiting to be published; if Redis hangs this long a queue, the oldest go first.
 OUTBOX_LIMIT = 10_000
+# The most events published in one round trip.
+BATCH_LIMIT = 500
 STOP_SECONDS = 3.0
 
 
@@ -82,22 +85,30 @@ class RedisHub(Hub):
 
     async def _publish_outbox(self) -> None:
         while self.running:
-            message = await self.outbox.get()
+            batch = [await self.outbox.get()]
+            while not self.outbox.empty() and len(batch) < BATCH_LIMIT:
+                batch.append(self.outbox.get_nowait())
             if time.monotonic() < self.redis_down_until:
                 continue  # reached this instance's connections only
             try:
-                await self._publish_now(message)
+                await self._publish_now(batch)
             except (RedisError, OSError) as error:
                 self.redis_down_until = time.monotonic() + RETRY_SECONDS
                 log.warning("Redis unreachable (%s): events reach this instance's connections only",
                             type(error).__name__)
 
-    async def _publish_now(self, message: str) -> None:
+    async def _publish_now(self, batch: List[str]) -> None:
         try:
-            await self.redis.publish(CHANNEL, message)
+            await self._publish_in_order(batch)
         except (RedisError, OSError):
             # A connection opened before Redis restarted fails once and is dropped; a new one may work.
-            await self.redis.publish(CHANNEL, message)
+            await self._publish_in_order(batch)
+
+    async def _publish_in_order(self, batch: List[str]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for message in batch:
+                pipe.publish(CHANNEL, message)
+            await pipe.execute()
 
     async def _deliver(self, envelope: dict) -> None:
         if envelope.get("from") == self.instance:

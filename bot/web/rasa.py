@@ -1,6 +1,6 @@
 """Talks to Rasa's REST channel for the web app: the child's message in, the bot's replies out."""
 from dataclasses import dataclass, field
-from typing import List
+from typing import List, Optional
 
 import httpx
 
@@ -32,28 +32,36 @@ class RasaClient:
     def __init__(self, base_url: str, timeout: float = REPLY_TIMEOUT_SECONDS):
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
 
-    async def reply(self, conversation_id: str, text: str) -> BotTurn:
+    async def reply(self, conversation_id: str, text: str, client_id: Optional[str] = None) -> BotTurn:
+        """Rasa's answer to the child's message; `client_id` goes with it, so Rasa's stored turn can be found
+        again (bot/store/rasa_events.py) if this process stops before it stores the answer."""
+        message = {"sender": conversation_id, "message": text}
+        if client_id:
+            message["metadata"] = {"client_id": client_id}
         try:
-            response = await self.client.post(
-                "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text}
-            )
+            response = await self.client.post("/webhooks/rest/webhook", json=message)
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError) as error:
             raise RasaUnavailable(type(error).__name__) from error
-        replies: List[BotReply] = []
-        offers_person = False
-        for answer in answers:
-            if (answer.get("custom") or {}).get("handoff"):
-                # Rasa sends a response's text, then its custom part: the text was the helpline offer,
-                # which the web app replaces with its own live handoff.
-                if replies:
-                    replies.pop()
-                offers_person = True
-            elif answer.get("text"):
-                buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in answer.get("buttons") or []]
-                replies.append(BotReply(answer["text"], buttons))
-        return BotTurn(replies, offers_person)
+        return turn_from_answers(answers)
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def turn_from_answers(answers: List[dict]) -> BotTurn:
+    """Rasa's REST channel answers as the web app's turn."""
+    replies: List[BotReply] = []
+    offers_person = False
+    for answer in answers:
+        if (answer.get("custom") or {}).get("handoff"):
+            # Rasa sends a response's text, then its custom part: the text was the helpline offer,
+            # which the web app replaces with its own live handoff.
+            if replies:
+                replies.pop()
+            offers_person = True
+        elif answer.get("text"):
+            buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in answer.get("buttons") or []]
+            replies.append(BotReply(answer["text"], buttons))
+    return BotTurn(replies, offers_person)

@@ -8,14 +8,15 @@ import asyncio
 import dataclasses
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, List, Optional
 
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 
 from bot.risk import RiskAssessment, RiskLevel, assess
-from bot.store import handoffs, transcript
+from bot import settings
+from bot.store import handoffs, rasa_events, transcript
 from bot.store.db import session_scope
 from bot.store.models import Conversation
 from bot.web.db_turns import DatabaseTurns, Priority
@@ -24,7 +25,8 @@ from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Counsellor, Hub
 from bot.web.messages import render
-from bot.web.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable
+from bot.store.utc import utc_now
+from bot.web.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable, turn_from_answers
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +173,15 @@ class ChatService:
 
         if handoff and handoff.status == "active":
             return  # a counsellor holds the conversation: no bot reply
-        turn = await self._bot_turn(conversation_id, message.payload or message.text)
+        await self._reply(conversation_id, message.payload or message.text, message.client_id, risk.level.value,
+                          [item.words for item in risk.evidence], handoff, queued_now)
+
+    async def _reply(self, conversation_id: str, text: str, client_id: Optional[str], level: str,
+                     evidence: List[str], handoff, queued_now: bool, recovering: bool = False) -> None:
+        """The bot's answer; then, if it offered a person, the queue; then the child is told about the queue."""
+        turn = await self._bot_turn(conversation_id, text, client_id, recovering)
         if turn.offers_person and not queued_now:
-            evidence = [item.words for item in risk.evidence]
-            queued_now = await self._queue(conversation_id, "child_asked", risk.level.value, evidence, handoff,
-                                           asked=True)
+            queued_now = await self._queue(conversation_id, "child_asked", level, evidence, handoff, asked=True)
         if queued_now:
             await self._tell_about_handoff(conversation_id, numbers_given=turn.from_web_app)
 
@@ -214,10 +220,33 @@ class ChatService:
             finally:
                 self.held.done_with_first()
 
-    async def _bot_turn(self, conversation_id: str, text: str) -> BotTurn:
+    async def answer_overdue(self) -> None:
+        """Runs while the web app does: answers a child's message whose answer is overdue, because the instance
+        that took it stopped (killed, crashed) between storing it and storing the bot's answer."""
+        while True:
+            await asyncio.sleep(settings.OVERDUE_CHECK_SECONDS)
+            now = utc_now()
+            try:
+                overdue = await self.db(transcript.take_overdue, now, now + _reply_due(),
+                                        now - timedelta(hours=settings.OVERDUE_ANSWER_HOURS))
+            except DATABASE_AWAY:
+                continue
+            for message in overdue:
+                log.warning("answering a child's message that another web app instance took and left unanswered")
+                try:
+                    handoff = await self.db(handoffs.active, message.conversation_id)
+                    await self._reply(message.conversation_id, message.text, message.client_id,
+                                      message.risk_level or RiskLevel.NONE.value, message.risk_evidence, handoff,
+                                      queued_now=False, recovering=True)
+                except Exception:  # noqa: BLE001 - it is due again later; the others still get their answers
+                    log.exception("an overdue message could not be answered")
+
+    async def _bot_turn(self, conversation_id: str, text: str, client_id: Optional[str] = None,
+                        recovering: bool = False) -> BotTurn:
         await self.hub.to_child(conversation_id, {"type": "typing", "speaker": "bot"})
         try:
-            turn = await self.rasa.reply(conversation_id, text)
+            turn = await self._turn_rasa_took(conversation_id, client_id) if recovering else None
+            turn = turn or await self.rasa.reply(conversation_id, text, client_id)
         except RasaUnavailable as error:
             log.warning("Rasa unavailable (%s); answering with the safety message", error)
             region = await self.region(conversation_id)
@@ -230,6 +259,18 @@ class ChatService:
         # after the bot's last reply, so the page knows its answer is complete; the region may have changed
         await self.hub.to_child(conversation_id, helplines_event(region))
         return turn
+
+    async def _turn_rasa_took(self, conversation_id: str, client_id: Optional[str]) -> Optional[BotTurn]:
+        """Rasa's answer to a message it had taken before the instance that sent it stopped: sending the message
+        again would have Rasa take it twice. None if Rasa never took it."""
+        if not client_id:
+            return None
+        try:
+            answers = await self.db(rasa_events.bot_answers_to, conversation_id, client_id)
+        except sa.exc.SQLAlchemyError:  # Rasa keeps its trackers in another database
+            log.warning("Rasa's events are not in this database: an overdue message is sent to Rasa again")
+            return None
+        return turn_from_answers(answers) if answers is not None else None
 
     async def child_asks_for_person(self, conversation_id: str) -> None:
         await self._say(conversation_id, "system", "The child asked to talk to a person.")
@@ -354,8 +395,11 @@ def _take_child_message(session, message: ChildMessage, hours_open: bool) -> Tak
         session, conversation_id, "child", message.text, client_id=message.client_id,
         risk_level=risk.level.value if risk.level > RiskLevel.NONE else None,
         risk_evidence=[dataclasses.asdict(item) for item in risk.evidence] or None,
+        reply_due_by=utc_now() + _reply_due(),
     )
     handoff = handoffs.active(session, conversation_id)
+    if handoff is not None and handoff.status == "active" and not stored.duplicate:
+        transcript.mark_answered(session, conversation_id)  # the counsellor answers, not the bot
     if risk.level >= RiskLevel.HIGH:
         request = hours_open  # outside counsellor hours the child is told so instead
     else:
@@ -366,14 +410,17 @@ def _take_child_message(session, message: ChildMessage, hours_open: bool) -> Tak
     return TakenMessage(stored, risk, handoff, request, hours_open)
 
 
+def _reply_due() -> timedelta:
+    return timedelta(seconds=settings.REPLY_DUE_SECONDS)
+
+
 def _read_queue(session):
     return handoffs.queue(session), handoffs.live(session)
 
 
 def _store_replies(session, conversation_id: str, replies: List[BotReply]):
     """The bot's replies to one message, stored in one transaction, and the child's region as Rasa now has it."""
-    stored = [transcript.add_message(session, conversation_id, "bot", reply.text, buttons=reply.buttons)
-              for reply in replies]
+    stored = transcript.add_bot_messages(session, conversation_id, [(reply.text, reply.buttons) for reply in replies])
     return stored, _region(session, conversation_id)
 
 

@@ -126,24 +126,28 @@ def test_last_child_texts_are_the_newest_child_messages_oldest_first(engine):
         assert last_child_texts(session, "nobody") == []
 
 
-def test_a_seq_taken_meanwhile_is_retried_in_the_same_transaction(engine, monkeypatch):
-    real_next_seq = transcript._next_seq
-    calls = []
-
-    def stale_then_real(session, conversation_id):
-        calls.append(conversation_id)
-        # As if another process stored seq 1 between our read and our insert.
-        return 1 if len(calls) == 1 else real_next_seq(session, conversation_id)
-
+def test_what_is_returned_is_what_is_read_back(engine):
     with session_scope(engine) as session:
-        add_message(session, "alice", "child", "first")
-    monkeypatch.setattr(transcript, "_next_seq", stale_then_real)
-    with session_scope(engine) as session:
-        stored = add_message(session, "alice", "child", "second")
-        add_message(session, "alice", "bot", "third")
+        counsellor = create_user(session, "Sam", "counsellor", "correct horse battery")
+        returned = [add_message(session, "alice", "child", "hi", client_id="c-1", risk_level="concern",
+                                now=T0 + timedelta(microseconds=123456))]
+        returned += transcript.add_bot_messages(session, "alice", [("Hello.", BUTTONS), ("How can I help?", None)])
+        returned.append(add_message(session, "alice", "counsellor", "I'm here.", counsellor_id=counsellor.id))
 
-    assert stored.seq == 2 and len(calls) == 3
-    assert [m.text for m in _all_messages(engine, "alice")] == ["first", "second", "third"]
+    assert [m.seq for m in returned] == [1, 2, 3, 4]
+    assert returned == _all_messages(engine, "alice")
+
+
+def test_bot_replies_to_one_message_are_stored_together_in_order(engine):
+    with session_scope(engine) as session:
+        add_message(session, "alice", "child", "hi")
+        assert transcript.add_bot_messages(session, "alice", []) == []
+        replies = transcript.add_bot_messages(session, "alice", [("One.", None), ("Two.", BUTTONS)], now=T0)
+
+    assert [(m.seq, m.speaker, m.text, m.buttons, m.created_at) for m in replies] == [
+        (2, "bot", "One.", [], T0), (3, "bot", "Two.", BUTTONS, T0)]
+    with session_scope(engine) as session:
+        assert session.get(Conversation, "alice").last_active_at == T0
 
 
 def test_processes_adding_at_once_get_distinct_consecutive_seqs(postgres_engine):
@@ -159,6 +163,29 @@ def test_processes_adding_at_once_get_distinct_consecutive_seqs(postgres_engine)
     assert in_parallel(workers, add) == []
     assert sorted(seqs) == list(range(1, workers * each + 1))
     assert len(_all_messages(postgres_engine, "race")) == workers * each
+
+
+def test_replies_and_messages_stored_at_once_get_distinct_consecutive_seqs(postgres_engine):
+    workers, each = 6, 4
+    seqs = []
+
+    def add(worker: int) -> None:
+        for number in range(each):
+            with session_scope(postgres_engine) as session:
+                if worker % 2:
+                    stored = transcript.add_bot_messages(session, "race", [(f"{worker}-{number}a", None),
+                                                                          (f"{worker}-{number}b", None)])
+                else:
+                    stored = [add_message(session, "race", "child", f"{worker}-{number}")]
+            seqs.extend(message.seq for message in stored)
+
+    assert in_parallel(workers, add) == []
+    assert sorted(seqs) == list(range(1, len(seqs) + 1)) and len(seqs) == workers // 2 * each * 3
+    texts = [message.text for message in _all_messages(postgres_engine, "race")]
+    for worker in range(1, workers, 2):  # a batch of replies is never split by another writer
+        for number in range(each):
+            first = texts.index(f"{worker}-{number}a")
+            assert texts[first + 1] == f"{worker}-{number}b"
 
 
 def test_the_same_message_resent_at_once_is_stored_once(postgres_engine):

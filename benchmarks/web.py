@@ -24,6 +24,7 @@ from typing import Dict, Iterator, List
 
 from benchmarks.capacity import capacity, memory_per_conversation
 from benchmarks.content import publish_to_child
+from benchmarks.cpu import cpu_seconds, describe, per_reply
 from benchmarks.load import (PASSWORD, bare_rasa, progress, risk_to_console, risk_while_others_chat, row,
                              through_web_app, wait_until_idle)
 from benchmarks.long import long_conversations
@@ -112,12 +113,18 @@ async def measure(setup: Setup, args, rows: List[dict]) -> None:
 
     for conversations in CONCURRENCY:
         phase(f"{conversations} conversations at once")
+        before = cpu_seconds(servers)
         bare = await bare_rasa(servers.rasa_url, conversations, args.rounds)
+        between = cpu_seconds(servers)
         web = await through_web_app(servers.web_url, conversations, args.rounds)
+        after = cpu_seconds(servers)
         add(bare, web)
         notes.append(f"{conversations} at once: web app p95 / bare Rasa p95 = {web['p95'] / bare['p95']:.2f} "
                      f"(goal <= 1.2); replies per second, web app / bare Rasa = "
                      f"{web['per_second'] / bare['per_second']:.2f} (goal >= 0.9)")
+        notes.append(f"{conversations} at once, CPU ms per reply: bare Rasa "
+                     f"{describe(per_reply(before, between, bare['count']))}; web app "
+                     f"{describe(per_reply(between, after, web['count']))}")
     for children in RISK_CHILDREN:
         phase(f"risk messages from {children} children")
         risk = await risk_to_console(servers.web_url, COUNSELLOR, children, args.rounds)

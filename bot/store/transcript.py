@@ -189,9 +189,10 @@ class Overdue:
 
 
 def take_overdue(session: Session, now: datetime, due_again: datetime, since: datetime) -> List[Overdue]:
-    """The latest overdue child message of each conversation (due between `since` and `now`), taken for the caller
-    by moving its due time to `due_again`, so no other web app instance takes it meanwhile. A message the child
-    has written after is answered with it; while a counsellor holds the conversation, the counsellor answers."""
+    """The child's last message in each conversation, if its answer is overdue (due between `since` and `now`),
+    taken for the caller by moving its due time to `due_again`, so no other web app instance takes it meanwhile.
+    An earlier message is answered with the child's last one; while a counsellor holds the conversation, the
+    counsellor answers."""
     candidates = session.execute(
         sa.select(Message.conversation_id, sa.func.max(Message.seq))
         .where(Message.reply_due_by < now, Message.reply_due_by >= since)
@@ -207,12 +208,14 @@ def take_overdue(session: Session, now: datetime, due_again: datetime, since: da
         ).one_or_none()
         if message is None:  # answered, or taken by another instance, since the first look
             continue
-        mark_answered(session, conversation_id, seq - 1)
+        last = session.scalar(sa.select(sa.func.max(Message.seq)).where(Message.conversation_id == conversation_id,
+                                                                         Message.speaker == Speaker.CHILD))
         held = session.scalar(sa.select(Handoff.id).where(Handoff.conversation_id == conversation_id,
                                                           Handoff.status == HandoffStatus.ACTIVE))
-        if held is not None:
-            mark_answered(session, conversation_id)
+        if last != seq or held is not None:
+            mark_answered(session, conversation_id, seq)
             continue
+        mark_answered(session, conversation_id, seq - 1)
         message.reply_due_by = due_again
         evidence = json.loads(message.risk_evidence) if message.risk_evidence else []
         taken.append(Overdue(conversation_id, seq, message.client_id, message.text,

@@ -14,18 +14,18 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 
-from bot.risk import RiskAssessment, RiskLevel, assess
 from bot import settings
+from bot.risk import RiskAssessment, RiskLevel, assess
 from bot.store import handoffs, rasa_events, transcript
 from bot.store.db import session_scope
 from bot.store.models import Conversation
+from bot.store.utc import utc_now
 from bot.web.db_turns import DatabaseTurns, Priority
 from bot.web.held_messages import DATABASE_AWAY, ChildMessage, HeldMessages
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Counsellor, Hub
 from bot.web.messages import render
-from bot.store.utc import utc_now
 from bot.web.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable, turn_from_answers
 
 log = logging.getLogger(__name__)

@@ -70,6 +70,15 @@ def test_only_the_childs_last_message_is_answered(engine):
     assert _due_times(engine, "alice") == [None, AGAIN]
 
 
+def test_a_message_the_child_has_written_after_is_answered_with_that_one(engine):
+    with session_scope(engine) as session:
+        _child(session, "alice", "hi", "c-1")
+        _child(session, "alice", "are you there", "c-2", due=AGAIN)  # its turn is on its way
+
+    assert _take(engine) == []
+    assert _due_times(engine, "alice") == [None, AGAIN]
+
+
 def test_a_counsellor_holding_the_conversation_answers_it(engine):
     with session_scope(engine) as session:
         counsellor = create_user(session, "Sam", "counsellor", "correct horse battery")

@@ -17,6 +17,10 @@ SPACY_PIPELINE_DIR = Path(
 )
 
 RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+# Each web app has Rasa work on at most RASA_AT_ONCE of its messages at once; the others wait their turn, up to
+# RASA_QUEUE_SECONDS, then the child gets the web app's own answer with the numbers (bot/web/rasa.py).
+RASA_AT_ONCE = int(os.environ.get("RASA_AT_ONCE", "10"))
+RASA_QUEUE_SECONDS = float(os.environ.get("RASA_QUEUE_SECONDS", "10"))
 ACTION_SERVER_PORT = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
 ACTION_ENDPOINT_URL = os.environ.get(
     "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{ACTION_SERVER_PORT}/webhook"

@@ -1,8 +1,19 @@
-"""Talks to Rasa's REST channel for the web app: the child's message in, the bot's replies out."""
+"""Talks to Rasa's REST channel for the web app: the child's message in, the bot's replies out.
+
+Rasa's work is mostly CPU: past a few messages at once it only answers each of them later. So each web app sends
+it at most `at_once` messages at a time and keeps the rest in line, in order. Without that, in a crowd every message
+slowed down together until they all passed the time limit, and the work Rasa had done on each was thrown away
+(the web app gave up, and Rasa's server cancels a request whose caller has gone): fewer children answered, not more.
+A message that waits in line longer than `queue_seconds` is answered by the web app itself, with the numbers,
+without taking Rasa's time.
+"""
+import asyncio
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 import httpx
+
+from bot import settings
 
 # Rasa answers in well under a second; a model reload or an overloaded server must not hold a child for long.
 REPLY_TIMEOUT_SECONDS = 20.0
@@ -29,8 +40,13 @@ class BotTurn:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = REPLY_TIMEOUT_SECONDS):
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+    def __init__(self, base_url: str, timeout: float = REPLY_TIMEOUT_SECONDS, at_once: Optional[int] = None,
+                 queue_seconds: Optional[float] = None):
+        at_once = at_once or settings.RASA_AT_ONCE
+        limits = httpx.Limits(max_connections=at_once, max_keepalive_connections=at_once)
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits)
+        self.line = asyncio.Semaphore(at_once)
+        self.queue_seconds = settings.RASA_QUEUE_SECONDS if queue_seconds is None else queue_seconds
 
     async def reply(self, conversation_id: str, text: str, client_id: Optional[str] = None) -> BotTurn:
         """Rasa's answer to the child's message; `client_id` goes with it, so Rasa's stored turn can be found
@@ -39,11 +55,17 @@ class RasaClient:
         if client_id:
             message["metadata"] = {"client_id": client_id}
         try:
+            await asyncio.wait_for(self.line.acquire(), self.queue_seconds)
+        except asyncio.TimeoutError:
+            raise RasaUnavailable("busy: too many messages waiting for Rasa") from None
+        try:
             response = await self.client.post("/webhooks/rest/webhook", json=message)
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError) as error:
             raise RasaUnavailable(type(error).__name__) from error
+        finally:
+            self.line.release()
         return turn_from_answers(answers)
 
     async def close(self) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot import settings
 from bot.content.facts import REGIONS
 from bot.store.models import Conversation, Handoff, Message, RiskLevel, Speaker
+from bot.store.rasa_events import events as rasa_events
 from bot.store.utc import utc_now
 
 Counts = List[Tuple[str, int]]
@@ -39,14 +40,6 @@ WAIT_BUCKETS = ((60, "Under 1 minute"), (5 * 60, "1 to 5 minutes"), (15 * 60, "5
                 (60 * 60, "15 to 60 minutes"), (math.inf, "Over an hour"))
 NEVER_CLAIMED = "Never claimed"
 
-# The columns of Rasa's SQLTrackerStore table that the figures read.
-rasa_events = sa.table(
-    "events",
-    sa.column("sender_id", sa.String),
-    sa.column("type_name", sa.String),
-    sa.column("timestamp", sa.Float),
-    sa.column("data", sa.Text),
-)
 
 
 # ---------------------------------------------------------------- the period and the region

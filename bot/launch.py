@@ -176,12 +176,9 @@ def server_env(extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
 def action_server(port: int, env: Dict[str, str], log_file: Optional[Path], name: str = "action server") -> Server:
-    return Server(name=name, command=[_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+    # Rasa SDK's own entry point, as `rasa run actions` calls it, without importing Rasa: up in 1 s, not 3.
+    return Server(name=name, command=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                   env=env, health_url=f"http://{LOOPBACK}:{port}/health", log_file=log_file)
 
 

@@ -7,6 +7,8 @@ from typing import List
 import pytest
 import yaml
 
+from tests import early_start
+
 pytest_plugins = ["tests.postgres_server"]
 
 # Nothing a test does in this process may read or write the project's own var/ (a developer's
@@ -15,6 +17,17 @@ os.environ.setdefault("BOT_VAR_DIR", tempfile.mkdtemp(prefix="bot-var-"))
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _summaries: List[str] = []
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_modifyitems(items):
+    """End-to-end tests last, and their slow servers started meanwhile (see tests/early_start.py)."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
+    early_start.begin_for({name for item in items for name in item.fixturenames})
+
+
+def pytest_sessionfinish():
+    early_start.stop_untaken()
 
 
 @pytest.fixture

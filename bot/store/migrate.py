@@ -1,4 +1,5 @@
 """Runs the Alembic migrations of bot/store/migrations on DATABASE_URL, with no alembic.ini."""
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -8,6 +9,9 @@ from alembic.config import Config
 from bot import settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic keeps the running migration in module globals (alembic.context, alembic.op): two threads of one
+# process migrating at once would mix their databases up (the tests start servers on a background thread).
+_one_at_a_time = threading.Lock()
 
 
 def alembic_config(url: Optional[str] = None) -> Config:
@@ -21,14 +25,17 @@ def alembic_config(url: Optional[str] = None) -> Config:
 
 def upgrade(url: Optional[str] = None, revision: str = "head") -> None:
     """Migrates the database up to `revision`."""
-    command.upgrade(alembic_config(url), revision)
+    with _one_at_a_time:
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: Optional[str] = None, *, revision: str) -> None:
     """Migrates the database down to `revision` ("base" removes every table of ours)."""
-    command.downgrade(alembic_config(url), revision)
+    with _one_at_a_time:
+        command.downgrade(alembic_config(url), revision)
 
 
 def current(url: Optional[str] = None) -> None:
     """Prints the revision the database is at."""
-    command.current(alembic_config(url))
+    with _one_at_a_time:
+        command.current(alembic_config(url))

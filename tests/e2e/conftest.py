@@ -1,11 +1,14 @@
 """Starts the real Rasa server, action server and web app once for the end-to-end tests."""
 import json
 import os
+import shutil
 import sys
+import tempfile
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from typing import List
+from pathlib import Path
+from typing import Iterator, List, Sequence
 
 import pytest
 
@@ -13,6 +16,7 @@ from bot import launch, settings
 from bot.store import users
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
+from tests import early_start
 
 # E2E_PORT_OFFSET lets two test runs share the machine (a helper's run beside the main one).
 _OFFSET = int(os.environ.get("E2E_PORT_OFFSET", "0"))
@@ -59,11 +63,10 @@ def parse(assistant, text: str) -> dict:
         return json.load(response)
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory):
-    if not settings.MODEL_PATH.exists():
-        pytest.fail(f"No trained model at {settings.MODEL_PATH}: run `make train` (make test does).")
-    workdir = tmp_path_factory.mktemp("assistant")
+@early_start.register("assistant")
+def start_assistant() -> launch.Servers:
+    """Rasa, the action server and the web app on a fresh SQLite database, answering."""
+    workdir = Path(tempfile.mkdtemp(prefix="assistant-"))
     database_url = f"sqlite:///{workdir / 'bot.db'}"
     upgrade(database_url)
     servers = launch.start_servers(
@@ -81,8 +84,18 @@ def assistant(tmp_path_factory):
         token="test-token",
     )
     servers.database_url = database_url
+    servers.workdir = workdir
+    return servers
+
+
+@pytest.fixture(scope="session")
+def assistant():
+    if not settings.MODEL_PATH.exists():
+        pytest.fail(f"No trained model at {settings.MODEL_PATH}: run `make train` (make test does).")
+    servers = early_start.take("assistant")
     yield servers
     servers.stop()
+    shutil.rmtree(servers.workdir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -113,18 +126,28 @@ def counsellor_name(assistant) -> str:
 
 
 @contextmanager
-def web_app_alone(port: int, database_url: str, rasa_url: str, workdir, **settings_env: str):
-    """A second web app process, on its own database, in front of another Rasa (or none), or otherwise set."""
+def web_apps_alone(ports: Sequence[int], database_url: str, rasa_url: str, workdir,
+                   **settings_env: str) -> Iterator[List[str]]:
+    """Web app processes of their own, one per port, on that database, in front of that Rasa (or none), or
+    otherwise set; started together, and stopped on leaving."""
     env = {**os.environ, **launch.QUIET_ENV, "DATABASE_URL": database_url, "RASA_URL": rasa_url,
            "BOT_VAR_DIR": str(workdir), "COUNSELLOR_HOURS": "00:00-00:00", "QUICK_EXIT_URL": QUICK_EXIT_URL,
            "PYTHONPATH": str(settings.PROJECT_ROOT), **settings_env}
-    url = f"http://127.0.0.1:{port}"
-    server = launch.Server("web app", [sys.executable, "-m", "bot.web", "--port", str(port)], env,
-                           f"{url}/healthz", log_file=workdir / "web.log")
-    server.start()
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    web_apps = launch.Servers(rasa_url=rasa_url, action_url="", token="", servers=[
+        launch.Server(f"web app {port}", [sys.executable, "-m", "bot.web", "--port", str(port)], env,
+                      f"{url}/healthz", log_file=Path(workdir) / f"web-{port}.log")
+        for port, url in zip(ports, urls)
+    ])
+    launch.start_all(web_apps, timeout=90)
     try:
-        launch.wait_until_up(server.health_url, [server.process], timeout=90)
-        yield url
+        yield urls
     finally:
-        server.process.terminate()
-        server.process.wait(timeout=15)
+        web_apps.stop()
+
+
+@contextmanager
+def web_app_alone(port: int, database_url: str, rasa_url: str, workdir, **settings_env: str) -> Iterator[str]:
+    """One web app process of its own (see web_apps_alone)."""
+    with web_apps_alone([port], database_url, rasa_url, workdir, **settings_env) as (url,):
+        yield url

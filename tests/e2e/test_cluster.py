@@ -19,14 +19,15 @@ from bot.store import transcript
 from bot.store.rasa_events import events as rasa_events
 from bot.store.db import make_engine, session_scope
 from bot.web.client import ChildPage
+from tests import early_start
 from tests.e2e.conftest import add_user
 from tests.e2e.test_web_browser import browser, open_chat, risk_message_to_counsellor_and_back, sign_in  # noqa: F401
 
 LAYOUT = Layout()
 
 
-@pytest.fixture(scope="module")
-def cluster():
+@early_start.register("cluster")
+def start_test_cluster() -> launch.Servers:
     # Not under pytest's own temporary folder: PostgreSQL's user must be able to reach its data inside.
     workdir = Path(tempfile.mkdtemp(prefix="cluster-"))
     if os.geteuid() == 0:
@@ -34,9 +35,16 @@ def cluster():
     # A stopped instance's unanswered message is answered by the other within REPLY_DUE_SECONDS and a look.
     servers = start_cluster(workdir, LAYOUT, extra_env={"COUNSELLOR_HOURS": "00:00-00:00", "BOT_VAR_DIR": str(workdir),
                                                         "REPLY_DUE_SECONDS": "10", "OVERDUE_CHECK_SECONDS": "1"})
+    servers.workdir = workdir
+    return servers
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    servers = early_start.take("cluster")
     yield servers
     servers.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(servers.workdir, ignore_errors=True)
 
 
 def test_nginx_answers_for_the_web_apps_and_the_rasa_servers(cluster):

@@ -1,5 +1,12 @@
 """The bot keeps answering with the published content while its PostgreSQL database is stopped."""
+import shutil
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
+import pytest
 import yaml
 
 from bot import launch
@@ -7,8 +14,9 @@ from bot.content import workflow
 from bot.store import users
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
+from tests import early_start
 from tests.e2e.conftest import RASA_PORT, Chat
-from tests.postgres_server import stoppable_postgres_server
+from tests.postgres_server import StoppableServer, stoppable_postgres_server
 
 PUBLISHED = "Do not pay them, not even a little. Paying almost never makes it stop."
 
@@ -32,32 +40,55 @@ def publish_new_dont_pay(database_url: str) -> None:
         engine.dispose()
 
 
-def endpoints_without_tracker_store(tmp_path):
+def endpoints_without_tracker_store(workdir: Path) -> Path:
     """The project's endpoints, with Rasa's trackers in memory: this test is about the content only."""
     with open("endpoints.yml", encoding="utf-8") as handle:
         endpoints = yaml.safe_load(handle)
     endpoints.pop("tracker_store")
-    path = tmp_path / "endpoints.yml"
+    path = workdir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
 
 
-def test_published_content_keeps_coming_while_postgresql_is_stopped(tmp_path):
-    with stoppable_postgres_server() as postgres:
+@dataclass
+class RasaOnPostgres:
+    """A Rasa server reading the content published on a PostgreSQL server of its own."""
+
+    postgres: StoppableServer
+    rasa_url: str
+    workdir: Path
+    stop: Callable[[], None]
+
+
+@early_start.register("rasa_on_postgres")
+def start_rasa_on_postgres() -> RasaOnPostgres:
+    workdir = Path(tempfile.mkdtemp(prefix="content-outage-"))
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        postgres = cleanup.enter_context(stoppable_postgres_server())
         database_url = postgres.create_database()
         upgrade(database_url)
         publish_new_dont_pay(database_url)
         servers = launch.start_servers(
-            rasa_port=RASA_PORT + 3, with_action_server=False, log_dir=tmp_path / "logs", token="test-token",
-            endpoints=endpoints_without_tracker_store(tmp_path),
-            extra_env={"DATABASE_URL": database_url, "BOT_VAR_DIR": str(tmp_path),
-                       "CONTENT_SNAPSHOT_FILE": str(tmp_path / "snapshot.json")},
+            rasa_port=RASA_PORT + 3, with_action_server=False, log_dir=workdir / "logs", token="test-token",
+            endpoints=endpoints_without_tracker_store(workdir),
+            extra_env={"DATABASE_URL": database_url, "BOT_VAR_DIR": str(workdir),
+                       "CONTENT_SNAPSHOT_FILE": str(workdir / "snapshot.json")},
         )
-        try:
-            assert PUBLISHED in Chat(servers.rasa_url).reply("should i pay him")
-            postgres.stop()
-            for question in ("should i pay him", "should i pay them"):
-                assert PUBLISHED in Chat(servers.rasa_url).reply(question)
-            assert (tmp_path / "snapshot.json").exists()  # where a restart would start from
-        finally:
-            servers.stop()
+        cleanup.callback(servers.stop)
+        return RasaOnPostgres(postgres, servers.rasa_url, workdir, stop=cleanup.pop_all().close)
+
+
+@pytest.fixture(scope="module")
+def rasa_on_postgres():
+    started = early_start.take("rasa_on_postgres")
+    yield started
+    started.stop()
+
+
+def test_published_content_keeps_coming_while_postgresql_is_stopped(rasa_on_postgres):
+    assert PUBLISHED in Chat(rasa_on_postgres.rasa_url).reply("should i pay him")
+    rasa_on_postgres.postgres.stop()
+    for question in ("should i pay him", "should i pay them"):
+        assert PUBLISHED in Chat(rasa_on_postgres.rasa_url).reply(question)
+    assert (rasa_on_postgres.workdir / "snapshot.json").exists()  # where a restart would start from

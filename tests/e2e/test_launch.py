@@ -1,12 +1,15 @@
 """`make run`'s launcher: it serves, brings back a crashed server, and Ctrl-C stops everything."""
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 import pytest
@@ -14,6 +17,7 @@ import pytest
 from bot import launch
 from bot.content.facts import verified_contacts
 from bot.store.migrate import upgrade
+from tests import early_start
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import Chat
 
@@ -51,8 +55,25 @@ def _action_server(launcher: psutil.Process) -> psutil.Process:
     return server
 
 
-def test_launcher_serves_restarts_a_crashed_server_and_stops_everything_on_ctrl_c(tmp_path):
-    database_url = f"sqlite:///{tmp_path / 'bot.db'}"
+@dataclass
+class Launcher:
+    process: subprocess.Popen
+    lines: "queue.Queue[str]"
+    workdir: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            for child in psutil.Process(self.process.pid).children(recursive=True):
+                child.kill()
+            self.process.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@early_start.register("launcher")
+def start_launcher() -> Launcher:
+    """`python -m bot.launch`, as `make run` starts it, once it says the assistant is running."""
+    workdir = Path(tempfile.mkdtemp(prefix="launch-"))
+    database_url = f"sqlite:///{workdir / 'bot.db'}"
     upgrade(database_url)
     env = {**os.environ, "DATABASE_URL": database_url, "RASA_TOKEN": "launch-test", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -60,28 +81,38 @@ def test_launcher_serves_restarts_a_crashed_server_and_stops_everything_on_ctrl_
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
     )
-    launcher = psutil.Process(process.pid)
+    launcher = Launcher(process, _lines(process), workdir)
     try:
-        lines = _lines(process)
-        _wait_for_line(lines, "The assistant is running", timeout=240)
-        chat = Chat(f"http://127.0.0.1:{RASA_PORT}")
-        assert FACTS["uk_ceop_url"] in chat.reply("how do i report him")
+        _wait_for_line(launcher.lines, "The assistant is running", timeout=240)
+    except BaseException:
+        launcher.stop()
+        raise
+    return launcher
 
-        crashed = _action_server(launcher)
-        crashed.kill()
-        _wait_for_line(lines, "restarting it", timeout=30)
-        launch.wait_until_up(f"http://127.0.0.1:{ACTION_PORT}/health", [process], timeout=60)
-        assert _action_server(launcher).pid != crashed.pid
-        assert FACTS["ca_cybertip_url"] in Chat(chat.rasa_url).reply("how do i report it in canada")
 
-        children = launcher.children(recursive=True)
-        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group at once
-        assert process.wait(timeout=60) == 0
-        gone, alive = psutil.wait_procs(children, timeout=10)
-        assert not alive, f"still running after Ctrl-C: {[p.cmdline()[:3] for p in alive]}"
-        assert "restarting it" not in "".join(_lines_so_far(lines)), "Ctrl-C must not restart servers"
-    finally:
-        if process.poll() is None:
-            for child in launcher.children(recursive=True):
-                child.kill()
-            process.kill()
+@pytest.fixture
+def launcher():
+    started = early_start.take("launcher")
+    yield started
+    started.stop()
+
+
+def test_launcher_serves_restarts_a_crashed_server_and_stops_everything_on_ctrl_c(launcher):
+    process, lines = launcher.process, launcher.lines
+    chat = Chat(f"http://127.0.0.1:{RASA_PORT}")
+    assert FACTS["uk_ceop_url"] in chat.reply("how do i report him")
+
+    parent = psutil.Process(process.pid)
+    crashed = _action_server(parent)
+    crashed.kill()
+    _wait_for_line(lines, "restarting it", timeout=30)
+    launch.wait_until_up(f"http://127.0.0.1:{ACTION_PORT}/health", [process], timeout=60)
+    assert _action_server(parent).pid != crashed.pid
+    assert FACTS["ca_cybertip_url"] in Chat(chat.rasa_url).reply("how do i report it in canada")
+
+    children = parent.children(recursive=True)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group at once
+    assert process.wait(timeout=60) == 0
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"still running after Ctrl-C: {[p.cmdline()[:3] for p in alive]}"
+    assert "restarting it" not in "".join(_lines_so_far(lines)), "Ctrl-C must not restart servers"

@@ -7,14 +7,13 @@ from contextlib import ExitStack
 
 from bot.store.migrate import upgrade
 from bot.web.client import ChildPage, Console
-from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_app_alone
+from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_apps_alone
 from tests.e2e.test_web_console import check_handoff, handoff
 from tests.redis_server import redis_server
 
 
 def two_instances(stack: ExitStack, database_url: str, rasa_url: str, redis_url: str, tmp_path):
-    return [stack.enter_context(web_app_alone(port, database_url, rasa_url, tmp_path / str(port), REDIS_URL=redis_url))
-            for port in (8113, 8114)]
+    return stack.enter_context(web_apps_alone((8113, 8114), database_url, rasa_url, tmp_path, REDIS_URL=redis_url))
 
 
 def test_a_counsellor_on_one_instance_takes_a_child_on_the_other(assistant, postgres_database_url, tmp_path):

@@ -85,8 +85,9 @@ test-python: train
 test: lint validate test-stories test-python
 
 # Figures, not pass/fail: latency and throughput through the web app against bare Rasa, in the same run.
+# BENCH_ARGS="--rasa-cores 0 --latency-only" measures with Rasa on a core of its own (see the README).
 bench: train
-	$(PY) -m benchmarks.web
+	$(PY) -m benchmarks.web $(BENCH_ARGS)
 
 # Long load, not part of make test (which runs a short one): fails if a message is lost or answered twice.
 soak: train migrate

@@ -2,7 +2,8 @@
 and 50 concurrent conversations; the time from a child's risk message to it showing in a signed-in counsellor's
 queue (10 and 50 children at once, and one at a time while 50 others chat); the time from staff publishing a change to a child's reply holding it; replies in a 500-turn conversation
 against a 5-turn one; and, for one web app instance, memory per open conversation and the most concurrent
-conversations it serves with p95 under a second. `--profile` adds a py-spy profile (benchmarks/profile.py).
+conversations it serves with p95 under a second. `--profile` adds a py-spy profile (benchmarks/profile.py);
+`--rasa-cores 0 --latency-only` measures latency and throughput with Rasa on cores apart (benchmarks/cores.py).
 
 Runs it all twice: on a single instance (Rasa, action server and web app on a throwaway SQLite database), and on
 `make run-cluster`'s layout (bot/cluster.py: PostgreSQL, Redis, nginx, two of each server) on its own ports, where
@@ -24,6 +25,7 @@ from typing import Dict, Iterator, List
 
 from benchmarks.capacity import capacity, memory_per_conversation
 from benchmarks.content import publish_to_child
+from benchmarks.cores import parse_cores, pin_rasa_apart
 from benchmarks.cpu import cpu_seconds, describe, per_reply
 from benchmarks.load import (PASSWORD, bare_rasa, progress, risk_to_console, risk_while_others_chat, row,
                              through_web_app, wait_until_idle)
@@ -103,6 +105,8 @@ async def measure(setup: Setup, args, rows: List[dict]) -> None:
     """Adds every figure for one setup to `rows` as it is measured; ratios and other figures go in its notes row."""
     servers, notes = setup.servers, []
     rows.append({"setup": setup.name, "notes": notes})
+    if args.rasa_cores:
+        notes.append(pin_rasa_apart(servers, args.rasa_cores))
 
     def add(*new: dict) -> None:
         rows.extend({**r, "setup": setup.name} for r in new)
@@ -125,6 +129,8 @@ async def measure(setup: Setup, args, rows: List[dict]) -> None:
         notes.append(f"{conversations} at once, CPU ms per reply: bare Rasa "
                      f"{describe(per_reply(before, between, bare['count']))}; web app "
                      f"{describe(per_reply(between, after, web['count']))}")
+    if args.latency_only:
+        return
     for children in RISK_CHILDREN:
         phase(f"risk messages from {children} children")
         risk = await risk_to_console(servers.web_url, COUNSELLOR, children, args.rounds)
@@ -177,6 +183,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times each conversation sends the message list")
     parser.add_argument("--long-turns", type=int, default=500, help="turns of the long conversation")
     parser.add_argument("--profile", action="store_true", help="py-spy the single instance under load too")
+    parser.add_argument("--rasa-cores", type=parse_cores, metavar="CORES",
+                        help="pin the Rasa servers to these cores (0 or 0-1) and all else to the others")
+    parser.add_argument("--latency-only", action="store_true",
+                        help="only the latency and throughput rows at 1, 10 and 50 at once")
     args = parser.parse_args()
     setups = {"single": single_instance, "cluster": cluster}
     rows = []

@@ -48,8 +48,9 @@ RATE_IP_WINDOW_SECONDS = float(os.environ.get("RATE_IP_WINDOW_SECONDS", "60"))
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(3 * 1024 * 1024)))
 # How often an open console checks that its sign-in still holds (signed out elsewhere, account disabled).
 SIGN_IN_RECHECK_SECONDS = float(os.environ.get("SIGN_IN_RECHECK_SECONDS", "10"))
-# A child's message has the bot's answer stored within REPLY_DUE_SECONDS: past Rasa's time limit (20 s, in
-# bot/web/rasa.py), after which the web app answers with its own safety message. Past it, another instance answers
+# A child's message has the bot's answer stored within REPLY_DUE_SECONDS: past its wait in line (RASA_QUEUE_SECONDS)
+# and Rasa's time limit (20 s, in bot/web/rasa.py), after which the web app answers with its own safety message (the
+# web app warns at start when it is not). Past it, another instance answers
 # it (its own instance stopped mid-turn); each instance looks every OVERDUE_CHECK_SECONDS, and answers such a
 # message up to OVERDUE_ANSWER_HOURS after it was due (beyond that, the child has gone).
 REPLY_DUE_SECONDS = float(os.environ.get("REPLY_DUE_SECONDS", "45"))

@@ -89,6 +89,10 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     hours = CounsellorHours.parse(settings.COUNSELLOR_HOURS, settings.COUNSELLOR_TIMEZONE)
     hub = RedisHub(settings.REDIS_URL) if settings.REDIS_URL else Hub()
     service = ChatService(engine, rasa, hub, hours)
+    if settings.REPLY_DUE_SECONDS <= rasa.longest_turn_seconds:
+        log.warning("REPLY_DUE_SECONDS (%s s) should be above the longest a live instance takes to answer (%s s): "
+                    "another instance may answer a slow message as well", settings.REPLY_DUE_SECONDS,
+                    rasa.longest_turn_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

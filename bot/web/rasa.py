@@ -47,6 +47,8 @@ class RasaClient:
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits)
         self.line = asyncio.Semaphore(at_once)
         self.queue_seconds = settings.RASA_QUEUE_SECONDS if queue_seconds is None else queue_seconds
+        # The longest a live web app takes to answer a message: its wait in line, then Rasa's whole time limit.
+        self.longest_turn_seconds = self.queue_seconds + timeout
 
     async def reply(self, conversation_id: str, text: str, client_id: Optional[str] = None) -> BotTurn:
         """Rasa's answer to the child's message; `client_id` goes with it, so Rasa's stored turn can be found

@@ -4,6 +4,7 @@ order, and one that waits too long answered by the web app itself without taking
 Rasa itself cannot be made slow on demand, so an overloaded Rasa is played by a small HTTP server on loopback that
 answers like Rasa's REST channel after a delay and counts how many requests it holds at once."""
 import asyncio
+import logging
 import threading
 import time
 
@@ -13,6 +14,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot import settings
+from bot.web.app import create_app
 from bot.web.rasa import RasaClient, RasaUnavailable
 from tests.postgres_server import _free_port
 
@@ -75,3 +78,13 @@ def test_a_message_waiting_too_long_is_answered_by_the_web_app_without_rasa(slow
     assert answers == ["You said message 0.", None, None]  # None: the web app's own answer, with the numbers
     assert slow_rasa.seen == ["message 0"]
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("due_seconds, warned", [(45, False), (30, True), (10, True)])
+def test_a_reply_due_time_a_live_instance_can_miss_is_warned_of_at_start(monkeypatch, caplog, due_seconds, warned):
+    # In line up to 10 s, then up to 20 s with Rasa: an answer due sooner could be given twice.
+    monkeypatch.setattr(settings, "RASA_QUEUE_SECONDS", 10.0)
+    monkeypatch.setattr(settings, "REPLY_DUE_SECONDS", float(due_seconds))
+    with caplog.at_level(logging.WARNING, logger="bot.web.app"):
+        create_app("sqlite://", "http://127.0.0.1:9")
+    assert any("REPLY_DUE_SECONDS" in record.getMessage() for record in caplog.records) == warned

@@ -1,7 +1,7 @@
 """The result of assessing a message: level, kind, who is at risk, and the evidence for it."""
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Tuple
+from typing import List, Tuple
 
 KINDS = ("suicide", "self_harm", "offender_danger", "abuse_disclosure", "none")
 ABOUT = ("self", "friend")
@@ -53,6 +53,11 @@ class RiskAssessment:
     about: str = "self"
     manipulation: bool = False
     evidence: Tuple[Evidence, ...] = field(default_factory=tuple)
+
+    @property
+    def evidence_words(self) -> List[str]:
+        """The words that gave the risk away, as a counsellor's queue shows them."""
+        return [item.words for item in self.evidence]
 
     def as_dict(self) -> dict:
         return {

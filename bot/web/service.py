@@ -174,7 +174,7 @@ class ChatService:
         if handoff and handoff.status == "active":
             return  # a counsellor holds the conversation: no bot reply
         await self._reply(conversation_id, message.payload or message.text, message.client_id, risk.level.value,
-                          [item.words for item in risk.evidence], handoff, queued_now)
+                          risk.evidence_words, handoff, queued_now)
 
     async def _reply(self, conversation_id: str, text: str, client_id: Optional[str], level: str,
                      evidence: List[str], handoff, queued_now: bool, recovering: bool = False) -> None:
@@ -406,7 +406,7 @@ def _take_child_message(session, message: ChildMessage, hours_open: bool) -> Tak
         request = handoff is not None and risk.level > RiskLevel.NONE  # raises the level of the open handoff
     request = request and not stored.duplicate
     if request:
-        handoffs.request(session, conversation_id, "risk", risk.level.value, [item.words for item in risk.evidence])
+        handoffs.request(session, conversation_id, "risk", risk.level.value, risk.evidence_words)
     return TakenMessage(stored, risk, handoff, request, hours_open)
 
 

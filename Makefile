@@ -29,11 +29,9 @@ help:
 	@echo "make soak    50 conversations for 10 minutes: every message stored and answered exactly once"
 	@echo "make train | make lint | make validate | make docs | make migrate | make lock | make clean"
 
-# --no-compile: Python compiles each module on first import instead; compiling all of TensorFlow's up front took a
-# minute of every fresh install, for thousands of modules nothing here imports.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 

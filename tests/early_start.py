@@ -6,7 +6,7 @@ the servers of every session- or module-wide fixture that the collected tests ne
 servers from here, waiting for them if they are still starting (or starting them then, if nothing began them).
 """
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Dict, Iterable, TypeVar
+from typing import Callable, Dict, Generator, Iterable, TypeVar
 
 Started = TypeVar("Started")
 
@@ -34,6 +34,17 @@ def take(fixture_name: str) -> Started:
     """The fixture's servers once they answer (or their start's error); started now if not begun."""
     begun = _begun.pop(fixture_name, None)
     return begun.result() if begun is not None else _starters[fixture_name]()
+
+
+def serve(fixture_name: str) -> Generator[Started, None, Started]:
+    """The body of the named fixture: yields its servers to the tests, stops them after, and returns them (for a
+    fixture that cleans up more: `servers = yield from early_start.serve(name)`)."""
+    started = take(fixture_name)
+    try:
+        yield started
+    finally:
+        started.stop()
+    return started
 
 
 def stop_untaken() -> None:

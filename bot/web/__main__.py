@@ -3,7 +3,7 @@ import argparse
 import sys
 
 # spaCy's thinc imports TensorFlow whenever it is installed (Rasa needs it), only to offer it as a backend. The web
-# app never uses it, and the import took 6 of its 11 s of start-up and 400 MB: a restarted instance serves sooner.
+# app never uses it, and the import took 4 of its 12 s of start-up and 350 MB: a restarted instance serves sooner.
 sys.modules.setdefault("tensorflow", None)
 
 import uvicorn  # noqa: E402

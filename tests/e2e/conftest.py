@@ -92,9 +92,7 @@ def start_assistant() -> launch.Servers:
 def assistant():
     if not settings.MODEL_PATH.exists():
         pytest.fail(f"No trained model at {settings.MODEL_PATH}: run `make train` (make test does).")
-    servers = early_start.take("assistant")
-    yield servers
-    servers.stop()
+    servers = yield from early_start.serve("assistant")
     shutil.rmtree(servers.workdir, ignore_errors=True)
 
 

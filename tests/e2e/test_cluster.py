@@ -41,9 +41,7 @@ def start_test_cluster() -> launch.Servers:
 
 @pytest.fixture(scope="module")
 def cluster():
-    servers = early_start.take("cluster")
-    yield servers
-    servers.stop()
+    servers = yield from early_start.serve("cluster")
     shutil.rmtree(servers.workdir, ignore_errors=True)
 
 

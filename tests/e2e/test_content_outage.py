@@ -81,9 +81,7 @@ def start_rasa_on_postgres() -> RasaOnPostgres:
 
 @pytest.fixture(scope="module")
 def rasa_on_postgres():
-    started = early_start.take("rasa_on_postgres")
-    yield started
-    started.stop()
+    yield from early_start.serve("rasa_on_postgres")
 
 
 def test_published_content_keeps_coming_while_postgresql_is_stopped(rasa_on_postgres):

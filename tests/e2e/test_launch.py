@@ -92,9 +92,7 @@ def start_launcher() -> Launcher:
 
 @pytest.fixture
 def launcher():
-    started = early_start.take("launcher")
-    yield started
-    started.stop()
+    yield from early_start.serve("launcher")
 
 
 def test_launcher_serves_restarts_a_crashed_server_and_stops_everything_on_ctrl_c(launcher):

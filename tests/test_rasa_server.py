@@ -1,5 +1,9 @@
-"""The Rasa server's faster check of the action server's answers (bot/rasa_server.py) accepts and refuses exactly
-what jsonschema.validate does, with the schema Rasa uses."""
+"""Rasa run through bot/rasa_server.py: its faster check of the action server's answers accepts and refuses exactly
+what jsonschema.validate does, with the schema Rasa uses; and no telemetry or crash report leaves for Rasa."""
+import os
+import subprocess
+import sys
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -41,3 +45,17 @@ def test_the_rasa_server_runs_rasa_with_the_fix():
 
     server = launch.rasa_server(5999, 5998, "t", launch.settings.MODEL_PATH, launch.settings.PROJECT_ROOT, {}, None)
     assert server.command[1:4] == ["-m", "bot.rasa_server", "run"]
+
+
+def telemetry_on(tmp_path, *lines: str) -> bool:
+    """Whether Rasa would send telemetry and crash reports, asked in a process of its own with no setting at all."""
+    script = "\n".join([*lines, "import rasa.telemetry", "rasa.telemetry.initialize_telemetry()",
+                        "print(rasa.telemetry.is_telemetry_enabled())"])
+    env = {**{k: v for k, v in os.environ.items() if k != "RASA_TELEMETRY_ENABLED"}, "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    return result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_rasa_sends_no_telemetry_and_no_crash_report_even_when_nobody_said_so(tmp_path):
+    assert telemetry_on(tmp_path), "Rasa no longer sends telemetry unless asked: the fix in bot/rasa_server.py can go"
+    assert not telemetry_on(tmp_path, "from bot.rasa_server import apply_fixes", "apply_fixes()")

@@ -24,7 +24,7 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
 help:
 	@echo "make run     install, build, train if data changed, migrate, start the assistant"
-	@echo "make test    every test: content lint, data validation, test stories, pytest (NLU, storage, end to end)"
+	@echo "make test    every test: content lint, data validation, dependency audit, test stories, pytest (NLU, storage, end to end)"
 	@echo "make run-cluster  the same on PostgreSQL, Redis and nginx, two of every server"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make bench   benchmarks: the web app against bare Rasa, risk message to counsellor queue"

@@ -2,6 +2,7 @@
 and children's risk messages watched from a counsellor's console. Every function is bounded in count; every wait
 has a timeout."""
 import asyncio
+import random
 import sys
 import time
 import uuid
@@ -48,14 +49,18 @@ def _ids(conversations: int, ids: Optional[Sequence[str]]) -> List[Optional[str]
     return list(ids) if ids is not None else [None] * conversations
 
 
-async def _timed_turns(rounds: int, say: Callable[[str], Awaitable]) -> List[float]:
-    """Each of MESSAGES `rounds` times, one after the other: the time `say` takes to get each whole answer."""
+async def _timed_turns(rounds: int, say: Callable[[str], Awaitable], pause: float = 0) -> List[float]:
+    """Each of MESSAGES `rounds` times, one after the other: the time `say` takes to get each whole answer.
+    With a `pause`, the sender first waits a random part of it, then between answer and next message waits half to
+    one and a half times it, as a child reads and types (and so that conversations do not send in step)."""
     latencies = []
+    await asyncio.sleep(random.uniform(0, pause))
     for _ in range(rounds):
         for text in MESSAGES:
             started = time.perf_counter()
             await say(text)
             latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(random.uniform(.5, 1.5) * pause)
     return latencies
 
 
@@ -84,11 +89,11 @@ async def bare_rasa(rasa_url: str, conversations: int, rounds: int, senders: Opt
 
 
 async def through_web_app(web_url: str, conversations: int, rounds: int, ids: Optional[Sequence[str]] = None,
-                          name: Optional[str] = None) -> dict:
+                          name: Optional[str] = None, pause: float = 0) -> dict:
     """Time from sending a message to the bot's last reply to it (the page shows the whole answer)."""
     async def one(conversation: Optional[str]) -> List[float]:
         async with ChildPage(web_url, conversation) as page:
-            return await _timed_turns(rounds, page.say)
+            return await _timed_turns(rounds, page.say, pause)
 
     return await _all_at_once(name or f"web app WebSocket, {conversations} at once", one,
                               _ids(conversations, ids))

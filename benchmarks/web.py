@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List
 
-from benchmarks.capacity import capacity, memory_per_conversation
+from benchmarks.capacity import CHILD_PAUSE_SECONDS, PACED_STEPS, STEPS, capacity, memory_per_conversation
 from benchmarks.content import publish_to_child
 from benchmarks.cores import parse_cores, pin_rasa_apart
 from benchmarks.cpu import cpu_seconds, describe, per_reply
@@ -154,9 +154,11 @@ async def measure(setup: Setup, args, rows: List[dict]) -> None:
         phase("memory per conversation")
         notes.extend(await memory_per_conversation(servers.web_url, setup.pids))
         phase("capacity of one web app instance")
-        capacity_rows, capacity_notes = await capacity(servers.web_url, servers.rasa_url)
-        add(*capacity_rows)
-        notes.extend(capacity_notes)
+        for steps, pause in ((STEPS, 0), (PACED_STEPS, CHILD_PAUSE_SECONDS)):
+            capacity_rows, capacity_notes = await capacity(servers.web_url, servers.rasa_url, steps=steps,
+                                                           pause=pause)
+            add(*capacity_rows)
+            notes.extend(capacity_notes)
         if args.profile:
             phase("py-spy profile")
             notes.extend(await profile(servers.web_url, setup.pids))

@@ -1,8 +1,9 @@
 """`make bench`: reply latency through the web app against Rasa's own REST channel, measured in the same run, at 1, 10
 and 50 concurrent conversations; the time from a child's risk message to it showing in a signed-in counsellor's
-queue (10 and 50 children at once, and one at a time while 50 others chat); the time from staff publishing a change to a child's reply holding it; replies in a 500-turn conversation
-against a 5-turn one; and, for one web app instance, memory per open conversation and the most concurrent
-conversations it serves with p95 under a second. `--profile` adds a py-spy profile (benchmarks/profile.py);
+queue (10 and 50 children at once, and one at a time while 50 others chat); the time from staff publishing a change
+to a child's reply holding it; replies in a 500-turn conversation against a 5-turn one; and, for one web app
+instance, memory per open conversation and the most concurrent conversations it serves with p95 under a second,
+sending back to back and at a child's pace. `--profile` adds a py-spy profile (benchmarks/profile.py);
 `--rasa-cores 0 --latency-only` measures latency and throughput with Rasa on cores apart (benchmarks/cores.py).
 
 Runs it all twice: on a single instance (Rasa, action server and web app on a throwaway SQLite database), and on

@@ -211,7 +211,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     new = unreviewed(audit.found, reviewed)
     print(f"pip-audit via '{audit.service}': {len(audit.found)} known vulnerabilities, {len(new)} not reviewed; "
-          f"{len(audit.skipped)} packages could not be audited{': ' + ', '.join(audit.skipped) if audit.skipped else ''}")
+          f"{len(audit.skipped)} packages could not be audited {sorted(audit.skipped)}")
     for vuln in new:
         fixes = ", ".join(vuln["fix_versions"]) or "no fix yet"
         print(f"NOT REVIEWED: {vuln['id']} ({', '.join(vuln['aliases'])}) in {vuln['package']} {vuln['version']}, "

@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV := .venv
 AUDIT_VENV := .venv-audit
 PY := $(VENV)/bin/python
-# Rasa's command line, with our fixes (bot/rasa_server.py: no crash reports to Rasa's Sentry, faster checks).
+# Rasa's command line with our fixes (bot/rasa_server.py: telemetry always off, faster checks of action answers).
 RASA := $(PY) -m bot.rasa_server
 MODEL := models/current.tar.gz
 SPACY_PIPELINE := build/spacy_pipeline/meta.json

@@ -54,13 +54,15 @@ async def _timed_turns(rounds: int, say: Callable[[str], Awaitable], pause: floa
     With a `pause`, the sender first waits a random part of it, then between answer and next message waits half to
     one and a half times it, as a child reads and types (and so that conversations do not send in step)."""
     latencies = []
-    await asyncio.sleep(random.uniform(0, pause))
+    if pause:
+        await asyncio.sleep(random.uniform(0, pause))
     for _ in range(rounds):
         for text in MESSAGES:
             started = time.perf_counter()
             await say(text)
             latencies.append(time.perf_counter() - started)
-            await asyncio.sleep(random.uniform(.5, 1.5) * pause)
+            if pause:
+                await asyncio.sleep(random.uniform(.5, 1.5) * pause)
     return latencies
 
 

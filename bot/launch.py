@@ -23,7 +23,6 @@ from bot.store.retention import delete_expired
 
 LOOPBACK = "127.0.0.1"
 QUIET_ENV = {
-    "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }

@@ -3,8 +3,9 @@
 
 Telemetry off, whatever the environment says. Unless RASA_TELEMETRY_ENABLED is "false", Rasa 3.6 sends usage events
 to Segment and starts Sentry with the key its package ships, so that a crash, whose message could hold a child's
-words, would go to Rasa's Sentry account. Every process we start sets it; this keeps it so for a deployment that
-forgets. Nothing about a child leaves the service.
+words, would go to Rasa's Sentry account. Every Rasa command here runs through this module (the launcher, the
+cluster, the Makefile, the Kubernetes manifest), so this is the one place that turns it off. Nothing about a child
+leaves the service.
 
 Faster checks of the action server's answers. Rasa 3.6 checks every answer from the action server with
 `jsonschema.validate(answer, schema)`. That function checks the schema itself against the JSON Schema meta-schema

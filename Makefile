@@ -10,6 +10,10 @@ PY := $(VENV)/bin/python
 RASA := $(PY) -m bot.rasa_server
 MODEL := models/current.tar.gz
 SPACY_PIPELINE := build/spacy_pipeline/meta.json
+# The risk detector's learned model (bot/risk/model.py), fitted again when its data or code changes.
+RISK_MODEL := build/risk_model.stamp
+RISK_INPUTS := $(wildcard data/risk/*.tsv data/risk/corpus/*.tsv data/nlu/*.yml) bot/risk/training.tsv \
+	bot/risk/lexicon.yaml bot/risk/model.py bot/risk/encoder.py
 COUNTRY_DATA := data/nlu/countries.yml
 GENERATED := $(COUNTRY_DATA)
 TRAINING_INPUTS := config.yml $(filter-out $(GENERATED),$(wildcard data/*/*.yml) $(wildcard domain/*.yml)) $(GENERATED)
@@ -52,7 +56,11 @@ $(SPACY_PIPELINE): bot/nlp/build.py $(VENV)/.installed
 $(COUNTRY_DATA): bot/content/regions.yaml bot/nlp/country_data.py $(VENV)/.installed
 	$(PY) -m bot.nlp.country_data
 
-build: $(SPACY_PIPELINE) $(GENERATED)
+$(RISK_MODEL): $(RISK_INPUTS) $(VENV)/.installed
+	$(PY) -m bot.risk --fit
+	@touch $@
+
+build: $(SPACY_PIPELINE) $(GENERATED) $(RISK_MODEL)
 
 # Rasa keeps the old model when its fingerprint says nothing changed; touch so make agrees.
 $(MODEL): $(TRAINING_INPUTS) $(SPACY_PIPELINE)

@@ -6,8 +6,10 @@ come round some time) whatever the classifier thought (that guess stays next in 
 in `risk.classified_intent`), and entities carry the kind, who
 is at risk, and the highest level seen in the conversation, which fill the `risk_*` slots.
 The classifier may also have learnt the risk intents from examples; without the detector's
-evidence such a guess only ever becomes a check-in (`risk_concern`), never an emergency.
+evidence such a guess only ever becomes a check-in (`risk_concern`), never an emergency. A message
+nobody understood (`nlu_fallback`) with a crisis cue in it becomes `safety_check_in`.
 """
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -20,12 +22,17 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.risk import RiskLevel, assess, warm_up
+from bot.risk import Evidence, RiskLevel, assess, warm_up
+from bot.risk.cues import crisis_cues
 
 RISK_INTENT_PREFIX = "risk_"
 HISTORY_MESSAGES = 3
 # A threat to come round some time already has its own answer: the emergency number, don't meet him.
 OFFENDER_THREAT_INTENT = "immediate_danger"
+# A message the classifier could not place that carries a crisis cue (cues.yaml, any language) is not answered
+# "I'm not sure I understood": it gets "Are you safe right now?" with the emergency number.
+FALLBACK_INTENT = "nlu_fallback"
+CHECK_IN_INTENT = "safety_check_in"
 
 
 def dialogue_intent(level: RiskLevel, kind: str, manipulation: bool) -> str:
@@ -79,15 +86,19 @@ class RiskDetector(GraphComponent):
     @staticmethod
     def _apply(message: Message, result, highest_so_far: RiskLevel) -> None:
         classified = (message.get(INTENT) or {}).get("name")
-        level = result.level
+        level, intent_name = result.level, dialogue_intent(result.level, result.kind, result.manipulation)
         if level == RiskLevel.NONE and classified and classified.startswith(RISK_INTENT_PREFIX):
-            level = RiskLevel.CONCERN
+            level, intent_name = RiskLevel.CONCERN, dialogue_intent(RiskLevel.CONCERN, "none", False)
+        cues = crisis_cues(message.get(TEXT)) if level == RiskLevel.NONE and classified == FALLBACK_INTENT else []
+        if cues:
+            level, intent_name = RiskLevel.CONCERN, CHECK_IN_INTENT
+            result = replace(result, evidence=tuple(Evidence("cue", cue) for cue in cues))
         risk = {**result.as_dict(), "level": level.value, "classified_intent": classified}
         message.set("risk", risk, add_to_output=True)
         if level == RiskLevel.NONE:
             return
 
-        intent = {"name": dialogue_intent(level, result.kind, result.manipulation), "confidence": 1.0}
+        intent = {"name": intent_name, "confidence": 1.0}
         message.set(INTENT, intent, add_to_output=True)
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent["name"]]
         message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)

@@ -5,8 +5,9 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 from bot.risk.matcher import Findings, Match, risk_matcher
-from bot.risk.model import risk_model, second_opinion
+from bot.risk.model import risk_model
 from bot.risk.normalize import as_text, lexicon, normalize
+from bot.risk.opinion import second_opinion
 from bot.risk.rules import FROM_CONTEXT
 
 log = logging.getLogger(__name__)
@@ -254,19 +255,19 @@ def _assess(text, history) -> Tuple[RiskAssessment, bool]:
 def assess(text, history: Sequence[str] = (), use_model: bool = True) -> RiskAssessment:
     """The risk in `text`, read with the child's `history` (earlier messages, oldest first; the last 3 are used).
 
-    The rules decide. With `use_model`, where no rule matched at all, the statistical model (model.py) may
-    find risk in wording the rules do not know; where a rule read the words (an idiom, a denial, a joke),
-    its reading stands.
+    The rules are the floor; with `use_model` the learned model (model.py, opinion.py) reads the message too
+    and may raise the rules' verdict, more readily where no rule knew the words than where a rule read them
+    (an idiom, a joke, a denial).
     """
     try:
-        verdict, rules_matched = _assess(text, history)
+        verdict, rules_read_it = _assess(text, history)
     except Exception:  # noqa: BLE001 - a crash here would silence the safety net; fail loudly in the log instead
         log.exception("risk assessment failed; reporting concern so a person looks at it")
         return RiskAssessment(level=RiskLevel.CONCERN, evidence=(Evidence("detector.error", ""),))
-    if not use_model or rules_matched:
+    if not use_model:
         return verdict
     try:
-        return second_opinion(verdict, as_text(text))
+        return second_opinion(verdict, as_text(text), rules_read_it)
     except Exception:  # noqa: BLE001 - the rules' verdict stands on its own
         log.exception("risk model failed; using the rules' verdict")
         return verdict

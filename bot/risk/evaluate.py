@@ -23,6 +23,8 @@ class Example:
     about: str
     history: tuple = ()
     case: str = ""
+    family: str = ""  # the family of wording (blind2.tsv and later sets say), for recall per family
+    lang: str = ""
 
 
 @dataclass
@@ -111,8 +113,33 @@ class Report:
         if wrong:
             lines.append(f"other level differences: {len(wrong)}")
             lines += [_describe(o) for o in wrong]
+        for attribute in ("lang", "family"):
+            if any(getattr(o.example, attribute) for o in self.outcomes):
+                lines += self.format_by(attribute)
         lines.append("PASS" if not self.failures else "FAIL: " + "; ".join(self.failures))
         return "\n".join(lines)
+
+    def format_by(self, attribute: str) -> List[str]:
+        """Per language or family of wording: how many were read at their level, and at least at it; for harmless
+        lines, how many were flagged."""
+        groups: Dict[str, List[Outcome]] = {}
+        for outcome in self.outcomes:
+            groups.setdefault(getattr(outcome.example, attribute) or "-", []).append(outcome)
+        lines = [f"by {attribute}: {'':<26}{'count':>6}{'exact':>7}{'>=level':>9}{'none->flag':>12}{'risk->none':>12}"]
+        for name, outcomes in sorted(groups.items()):
+            risky = [o for o in outcomes if o.example.level > RiskLevel.NONE]
+            harmless = [o for o in outcomes if o.example.level == RiskLevel.NONE]
+            exact = sum(o.result.level == o.example.level for o in risky)
+            at_least = sum(o.result.level >= o.example.level for o in risky)
+            flagged = sum(o.result.level > RiskLevel.NONE for o in harmless)
+            missed = sum(o.result.level == RiskLevel.NONE for o in risky)
+            lines.append(f"  {name:<36}{len(outcomes):>6}{_share(exact, risky):>7}{_share(at_least, risky):>9}"
+                         f"{_share(flagged, harmless):>12}{missed if risky else '':>12}")
+        return lines
+
+
+def _share(count: int, of: list) -> str:
+    return f"{count / len(of):.2f}" if of else ""
 
 
 def _describe(outcome: Outcome) -> str:
@@ -130,7 +157,8 @@ def load_examples(path: Path) -> List[Example]:
         case = row.get("case", "")
         earlier = history.setdefault(case, []) if case else []
         examples.append(
-            Example(row["text"], RiskLevel(row["level"]), row["kind"], row["about"], tuple(earlier), case)
+            Example(row["text"], RiskLevel(row["level"]), row["kind"], row["about"], tuple(earlier), case,
+                    row.get("family") or "", row.get("lang") or "")
         )
         if case:
             earlier.append(row["text"])

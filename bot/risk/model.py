@@ -1,70 +1,72 @@
-"""A statistical second opinion on a message, for wording no rule knows: metaphors, typos, indirect words.
+"""The learned reader of risk: a sentence encoder's meaning of a message, with its character n-grams, classified.
 
-The rules (detector.py) are the deterministic floor: the model only ever raises their verdict, and only
-when it is confident. It is a linear classifier over character and word n-grams of the normalised text
-(typing slips share most of their character n-grams with the word meant). It learns from
-bot/risk/training.tsv and the development sets, never from data/risk/eval*.tsv or the final blind set.
-Training takes a few seconds, so the fitted model is cached under build/, keyed by its data and settings.
+Each message becomes the encoder's vector (encoder.py: its meaning, in any of its languages) beside the tf-idf
+weights of its words, word pairs and 2- to 5-letter pieces (typing slips share most of them with the word meant).
+Three linear classifiers read those features: the level of risk, its kind, and whether it is the writer's own or
+someone else's. They learn from the labelled corpus (data/risk/corpus/, written by independent writers, one
+family and register each, with the writer on every line), the older training lines and development sets, and
+the assistant's everyday NLU examples as harmless messages; never from the sets that measure the detector
+(HELD_BACK_FILES). `python -m bot.risk --fit` fits them (about a minute, in `make build`) and caches the result
+under build/, keyed by the data, the settings and the encoder.
 """
 import hashlib
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import joblib
 import numpy
+import scipy.sparse
 import sklearn
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot import settings
-from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
+from bot.risk.assessment import RiskLevel
+from bot.risk.encoder import encode_one, sentence_encoder
 from bot.risk.labelled import read_rows
-from bot.risk.normalize import lexicon, normalize
+from bot.risk.normalize import normalize
 
 log = logging.getLogger(__name__)
 
 DATA_DIR = settings.PROJECT_ROOT / "data" / "risk"
-TRAINING_FILES = (
+CORPUS_DIR = DATA_DIR / "corpus"
+OLDER_TRAINING_FILES = (
     Path(__file__).with_name("training.tsv"),
     DATA_DIR / "heldout.tsv",
     DATA_DIR / "blind.tsv",
 )
-HELD_BACK_FILES = tuple(DATA_DIR / name for name in ("eval.tsv", "eval_multi.tsv", "fresh.tsv"))
+HELD_BACK_FILES = tuple(DATA_DIR / name for name in ("eval.tsv", "eval_multi.tsv", "fresh.tsv", "blind2.tsv"))
 NLU_FILES = tuple(sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml")))
 # Intents whose examples may be distress or risk: the model learns those from the labelled files only.
 NOT_ORDINARY = {"risk_imminent", "risk_high", "risk_concern", "immediate_danger", "feeling_upset"}
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 CACHE_DIR = settings.PROJECT_ROOT / "build"
-# Raised (never lowered) whenever the features or the classifier change, so an old cache is not reused.
-MODEL_VERSION = "4"
-# The model raises the verdict to a level when it is at least this sure the message is that level or worse.
-# Chosen on the development sets so that false alarms on harmless messages stay rare (docs/risk-evaluation.md).
-RAISE_AT = {RiskLevel.IMMINENT: 0.70, RiskLevel.HIGH: 0.70, RiskLevel.CONCERN: 0.90}
-# Fewer words than this are a fragment ("i want to"): the rules read fragments with the earlier messages.
-FEWEST_WORDS = 4
-# A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message.
-UNFINISHED = {"to", "the", "a", "an", "my", "i", "and", "of", "on", "in", "at", "going", "gonna", "wanna", "am", "is",
-              "was", "will", "would", "could", "just", "about", "from", "with", "so", "but", "because", "if"}
+# Raised (never lowered) whenever the features or the classifiers change, so an old cache is not reused.
+MODEL_VERSION = "5"
+# How much the encoder's vector counts beside the n-grams (both have unit length).
+ENCODER_WEIGHT = 1.5
+LEVELS = (RiskLevel.NONE, RiskLevel.CONCERN, RiskLevel.HIGH, RiskLevel.IMMINENT)
 # Long pastes are read at their end, where the newest words are.
 MODEL_CHARS = 2_000
-LEVELS = (RiskLevel.NONE, RiskLevel.CONCERN, RiskLevel.HIGH, RiskLevel.IMMINENT)
-# A risk message is about a friend only when it says so plainly; when unsure it is the child's own.
-SUBJECT = re.compile(r"^(?:\w+ ){0,3}?my (?:best )?(\w+)\b")
-SELF_WORDS = re.compile(r"\b(?:myself|me|i am|i want|i will|i have)\b")
 
 
 @dataclass(frozen=True)
-class Opinion:
-    level: RiskLevel
-    probability: float
+class LabelledLine:
+    text: str  # normalised
+    level: str
     kind: str
+    about: str  # "" where the file does not say
+    source: str  # the writer, or the file
 
+
+def training_files() -> Tuple[Path, ...]:
+    return tuple(sorted(CORPUS_DIR.glob("*.tsv"))) + OLDER_TRAINING_FILES
 
 
 def ordinary_messages(files: Sequence[Path] = NLU_FILES) -> List[str]:
@@ -83,19 +85,25 @@ def held_back() -> set:
     return {normalize(row["text"]) for path in HELD_BACK_FILES if path.exists() for row in read_rows(path)}
 
 
-def training_examples() -> List[Tuple[str, str, str]]:
-    """(normalised text, level, kind) for every labelled line of the training files, and the ordinary messages."""
-    examples = []
-    for path in TRAINING_FILES:
-        if path.exists():
-            examples += [(normalize(row["text"]), row["level"], row["kind"]) for row in read_rows(path)]
-    examples += [(normalize(text), "none", "none") for text in ordinary_messages()]
+def training_lines() -> List[LabelledLine]:
+    """Every labelled line of the training files, and the ordinary messages as harmless; none of the held-back ones."""
+    lines = []
+    for path in training_files():
+        for row in read_rows(path):
+            lines.append(LabelledLine(normalize(row["text"]), row["level"], row["kind"], row.get("about") or "",
+                                      row.get("source") or path.name))
+    lines += [LabelledLine(normalize(text), "none", "none", "", "nlu") for text in ordinary_messages()]
     measuring = held_back()
-    return [example for example in examples if example[0] not in measuring]
+    return [line for line in lines if line.text and line.text not in measuring]
+
+
+def training_examples() -> List[Tuple[str, str, str]]:
+    """(normalised text, level, kind) of every training line."""
+    return [(line.text, line.level, line.kind) for line in training_lines()]
 
 
 def ngrams(normalised: str) -> List[str]:
-    """The features of a message: its words, word pairs, and the 2- to 5-letter pieces of each word."""
+    """The n-gram features of a message: its words, word pairs, and the 2- to 5-letter pieces of each word."""
     words = normalised.split()
     features = words + [f"{first} {second}" for first, second in zip(words, words[1:])]
     for word in words:
@@ -105,82 +113,127 @@ def ngrams(normalised: str) -> List[str]:
 
 
 class Classifier:
-    """Logistic regression over tf-idf n-grams (sublinear tf, l2 norm), fitted by sklearn.
+    """Logistic regression over [encoder vector, tf-idf n-grams (sublinear tf, l2 norm)], fitted by sklearn.
 
     One message is scored by hand, from the fitted vocabulary, idf and weights: sklearn's checks and sparse
     matrices cost a millisecond a message, ten times the sums themselves. tests/risk checks both agree.
     """
 
-    def __init__(self, texts: List[str], labels: List[str]):
-        vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
-        self.regression = LogisticRegression(C=8.0, class_weight="balanced", max_iter=5000)
-        self.regression.fit(vectorizer.fit_transform(texts), labels)
-        self.vectorizer = vectorizer
-        self.vocabulary: Dict[str, int] = dict(vectorizer.vocabulary_)
-        self.idf = vectorizer.idf_
+    def __init__(self, texts: List[str], vectors: numpy.ndarray, labels: List[str], strength: float = 4.0):
+        self.vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
+        grams = self.vectorizer.fit_transform(texts)
+        self.regression = LogisticRegression(C=strength, class_weight="balanced", max_iter=5000)
+        self.regression.fit(self.features(grams, vectors), labels)
+        self.vocabulary: Dict[str, int] = dict(self.vectorizer.vocabulary_)
+        self.idf = self.vectorizer.idf_
         self.classes = [str(label) for label in self.regression.classes_]
-        # With two classes sklearn keeps one row of weights, for the second class.
         coef, intercept = self.regression.coef_, self.regression.intercept_
+        # With two classes sklearn keeps one row of weights, for the second class.
         if len(self.classes) == 2:
             coef, intercept = numpy.vstack([-coef, coef]) / 2, numpy.concatenate([-intercept, intercept]) / 2
-        self.weights, self.intercept = coef.T, intercept
+        dimension = vectors.shape[1]
+        self.vector_weights, self.gram_weights, self.intercept = coef[:, :dimension].T, coef[:, dimension:].T, intercept
 
-    def probabilities(self, normalised: str) -> Dict[str, float]:
+    @staticmethod
+    def features(grams, vectors: numpy.ndarray):
+        return scipy.sparse.hstack([scipy.sparse.csr_matrix(vectors * ENCODER_WEIGHT), grams]).tocsr()
+
+    def sklearn_probabilities(self, normalised: str, vector: numpy.ndarray) -> Dict[str, float]:
+        features = self.features(self.vectorizer.transform([normalised]), vector[None, :])
+        return dict(zip(self.classes, self.regression.predict_proba(features)[0]))
+
+    def probabilities(self, normalised: str, vector: numpy.ndarray) -> Dict[str, float]:
+        scores = self.intercept + (vector * ENCODER_WEIGHT) @ self.vector_weights
         counts = Counter(feature for feature in ngrams(normalised) if feature in self.vocabulary)
-        scores = self.intercept.copy()
         if counts:
             indices = numpy.fromiter((self.vocabulary[feature] for feature in counts), dtype=int, count=len(counts))
             values = (1.0 + numpy.log(numpy.fromiter(counts.values(), dtype=float, count=len(counts)))) * self.idf[indices]
-            scores += (values / numpy.linalg.norm(values)) @ self.weights[indices]
+            scores = scores + (values / numpy.linalg.norm(values)) @ self.gram_weights[indices]
         exponentials = numpy.exp(scores - scores.max())
         return dict(zip(self.classes, exponentials / exponentials.sum()))
 
 
-class RiskModel:
-    def __init__(self, examples: List[Tuple[str, str, str]]):
-        self.levels = Classifier([text for text, _, _ in examples], [level for _, level, _ in examples])
-        at_risk = [(text, kind) for text, level, kind in examples if level != "none"]
-        self.kinds = Classifier([text for text, _ in at_risk], [kind for _, kind in at_risk])
+@dataclass(frozen=True)
+class Reading:
+    """What the model makes of one message: how sure it is of each level or worse, and the likeliest kind and person."""
 
-    def _kind(self, normalised: str, level: RiskLevel) -> str:
-        ranked = sorted(((p, kind) for kind, p in self.kinds.probabilities(normalised).items()), reverse=True)
-        # Wanting to die or to get hurt always has a kind; plain distress (concern) may have none.
-        for _, kind in ranked:
-            if kind != "none" or level == RiskLevel.CONCERN:
-                return kind
-        return "suicide"
+    at_least: Dict[RiskLevel, float]
+    kinds: Dict[str, float]
+    about: str
 
-    def opinion(self, normalised: str) -> Opinion:
-        """The most urgent level the model is sure enough of (none if it is sure of nothing)."""
-        probabilities = self.levels.probabilities(normalised)
-        at_least = 0.0
+    def kind_for(self, level: RiskLevel) -> str:
+        """The likeliest kind; wanting to die or to get hurt always has one, plain distress (concern) may have none."""
+        kinds = self.kinds if level == RiskLevel.CONCERN else {k: p for k, p in self.kinds.items() if k != "none"}
+        return max(kinds, key=kinds.get) if kinds else "suicide"
+
+    def level_at(self, thresholds: Dict[RiskLevel, float]) -> RiskLevel:
+        """The most urgent level the model is at least as sure of as its threshold asks."""
         for level in reversed(LEVELS[1:]):
-            at_least += probabilities.get(level.value, 0.0)
-            if at_least >= RAISE_AT[level]:
-                return Opinion(level, at_least, self._kind(normalised, level))
-        return Opinion(RiskLevel.NONE, 1.0 - at_least, "none")
+            if self.at_least[level] >= thresholds[level]:
+                return level
+        return RiskLevel.NONE
+
+
+class RiskModel:
+    def __init__(self, lines: List[LabelledLine], vectors: numpy.ndarray):
+        texts = [line.text for line in lines]
+        self.encoder = sentence_encoder().name
+        self.levels = Classifier(texts, vectors, [line.level for line in lines])
+        at_risk = [index for index, line in enumerate(lines) if line.level != "none"]
+        self.kinds = Classifier([texts[i] for i in at_risk], vectors[at_risk], [lines[i].kind for i in at_risk])
+        told = [index for index in at_risk if lines[index].about]
+        self.abouts = Classifier([texts[i] for i in told], vectors[told], [lines[i].about for i in told])
+
+    def read(self, normalised: str) -> Reading:
+        vector = encode_one(normalised[-MODEL_CHARS:])
+        probabilities = self.levels.probabilities(normalised, vector)
+        at_least, total = {}, 0.0
+        for level in reversed(LEVELS):
+            total += probabilities.get(level.value, 0.0)
+            at_least[level] = total
+        abouts = self.abouts.probabilities(normalised, vector)
+        return Reading(at_least, self.kinds.probabilities(normalised, vector), max(abouts, key=abouts.get))
 
 
 def _fingerprint(files: Sequence[Path]) -> str:
-    digest = hashlib.sha256(f"{MODEL_VERSION} {sklearn.__version__}".encode())
+    digest = hashlib.sha256(f"{MODEL_VERSION} {ENCODER_WEIGHT} {sklearn.__version__} {sentence_encoder().name}".encode())
     for path in (Path(__file__).with_name("lexicon.yaml"), *files, *NLU_FILES, *HELD_BACK_FILES):
         if path.exists():
+            digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-@lru_cache(maxsize=1)
-def risk_model() -> Optional[RiskModel]:
-    cache = CACHE_DIR / f"risk_model-{_fingerprint(TRAINING_FILES)}.joblib"
+def _cache_path() -> Path:
+    return CACHE_DIR / f"risk_model-{_fingerprint(training_files())}.joblib"
+
+
+def _vectors(texts: List[str]) -> numpy.ndarray:
+    """The encoder's vectors for the training texts, reusing those of an earlier fit (encoding is most of the time)."""
+    store = CACHE_DIR / f"risk_vectors-{sentence_encoder().name}.joblib"
     try:
-        return joblib.load(cache)
+        known: Dict[str, numpy.ndarray] = joblib.load(store)
     except (OSError, EOFError, ValueError):
-        pass
-    examples = training_examples()
-    if not examples:
+        known = {}
+    missing = sorted({text for text in texts if text not in known})
+    if missing:
+        log.info("encoding %d training messages", len(missing))
+        known.update(zip(missing, sentence_encoder().encode([text[-MODEL_CHARS:] for text in missing])))
+        try:
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            joblib.dump({text: known[text] for text in set(texts)}, store)
+        except OSError:
+            log.warning("could not keep the training vectors under %s", CACHE_DIR)
+    return numpy.vstack([known[text] for text in texts]) if texts else numpy.zeros((0, sentence_encoder().dimension))
+
+
+def fit() -> Optional[RiskModel]:
+    lines = training_lines()
+    if not lines:
         log.warning("no risk training data found; the rules work alone")
         return None
-    model = RiskModel(examples)
+    model = RiskModel(lines, _vectors([line.text for line in lines]))
+    cache = _cache_path()
     try:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         for old in CACHE_DIR.glob("risk_model-*.joblib"):
@@ -191,24 +244,17 @@ def risk_model() -> Optional[RiskModel]:
     return model
 
 
-def _about(normalised: str) -> str:
-    subject = SUBJECT.match(normalised)
-    relations = set(lexicon()["classes"]["third_party"])
-    if subject and subject.group(1) in relations and not SELF_WORDS.search(normalised):
-        return "friend"
-    return "self"
+@lru_cache(maxsize=1)
+def risk_model() -> Optional[RiskModel]:
+    try:
+        return joblib.load(_cache_path())
+    except Exception:  # noqa: BLE001 - missing, partly written or from other code: fit it again
+        return fit()
 
 
-def second_opinion(verdict: RiskAssessment, text: str) -> RiskAssessment:
-    """The rules' verdict, raised to what the model is confident of (the detector asks only where no rule named a kind)."""
-    model = risk_model()
-    normalised = normalize(text[-MODEL_CHARS:])
-    words = normalised.split()
-    if model is None or len(words) < FEWEST_WORDS or words[-1] in UNFINISHED:
-        return verdict
-    opinion = model.opinion(normalised)
-    if opinion.level <= verdict.level:
-        return verdict
-    evidence = verdict.evidence + (Evidence(f"model.{opinion.level.value}", f"p={opinion.probability:.2f}"),)
-    about = verdict.about if verdict.level > RiskLevel.NONE else _about(normalised)
-    return replace(verdict, level=opinion.level, kind=opinion.kind, about=about, evidence=evidence)
+def fit_unless_fitted() -> str:
+    """Fits the model unless the cache under build/ is already for this data; says which."""
+    cache = _cache_path().relative_to(settings.PROJECT_ROOT)
+    if _cache_path().exists():
+        return f"risk model up to date: {cache}"
+    return f"risk model fitted: {cache}" if fit() else "no risk training data: the rules work alone"

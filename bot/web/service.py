@@ -403,7 +403,10 @@ def _take_child_message(session, message: ChildMessage, hours_open: bool) -> Tak
     if risk.level >= RiskLevel.HIGH:
         request = hours_open  # outside counsellor hours the child is told so instead
     else:
-        request = handoff is not None and risk.level > RiskLevel.NONE  # raises the level of the open handoff
+        # A concern raises the level of an open handoff, or queues the conversation quietly, so that it stays in
+        # the counsellors' sight whether or not the child answers the check-in; the child is told of a person
+        # only when they ask for one.
+        request = risk.level > RiskLevel.NONE and (handoff is not None or hours_open)
     request = request and not stored.duplicate
     if request:
         handoffs.request(session, conversation_id, "risk", risk.level.value, risk.evidence_words)

@@ -1,9 +1,10 @@
-"""The statistical second opinion: it only adds to the rules, is fast, and scores as sklearn would."""
+"""The learned model: it only adds to the rules, reads meaning in any language, and scores as sklearn would."""
 import pytest
 
 from bot.risk import RiskLevel, assess
 from bot.risk.evaluate import load_examples
-from bot.risk.model import HELD_BACK_FILES, TRAINING_FILES, risk_model, training_examples
+from bot.risk.encoder import encode_one
+from bot.risk.model import HELD_BACK_FILES, risk_model, training_examples, training_files
 from bot.risk.normalize import normalize
 from tests.conftest import PROJECT_ROOT
 
@@ -13,16 +14,16 @@ MESSAGES = ["i feel like im disappearing and nobody would notice", "hi", "how do
 @pytest.mark.parametrize("text", MESSAGES)
 def test_hand_scoring_matches_sklearn(text):
     model = risk_model()
-    for classifier in (model.levels, model.kinds):
-        normalised = normalize(text)
-        by_sklearn = classifier.regression.predict_proba(classifier.vectorizer.transform([normalised]))[0]
-        by_hand = classifier.probabilities(normalised)
-        for label, probability in zip(classifier.classes, by_sklearn):
-            assert by_hand[label] == pytest.approx(probability, abs=1e-9)
+    normalised = normalize(text)
+    for classifier in (model.levels, model.kinds, model.abouts):
+        by_sklearn = classifier.sklearn_probabilities(normalised, encode_one(normalised))
+        by_hand = classifier.probabilities(normalised, encode_one(normalised))
+        for label, probability in by_sklearn.items():
+            assert by_hand[label] == pytest.approx(probability, abs=1e-6)
 
 
 def test_evaluation_and_blind_test_files_are_never_trained_on():
-    assert not {path.name for path in TRAINING_FILES} & {path.name for path in HELD_BACK_FILES}
+    assert not {path.name for path in training_files()} & {path.name for path in HELD_BACK_FILES}
     trained = {text for text, _, _ in training_examples()}
     for path in HELD_BACK_FILES:
         assert not [e.text for e in load_examples(path) if normalize(e.text) in trained]

@@ -1,0 +1,83 @@
+"""Chooses the model's thresholds (opinion.RAISE_AT, OVERRULE_AT) on the development sets, recall first.
+
+`python -m bot.risk.calibrate` reads every message of the development sets once (rules and model), then tries
+each combination of thresholds: of those that keep false alarms on harmless messages at most
+evaluate.MAX_FALSE_POSITIVE_RATE on every set, it prints the ones that miss the fewest imminent and high messages
+and have the highest recall. The chosen values are then written into opinion.py by hand, with the date.
+Never run it on a blind set: a threshold chosen on a set makes that set a development set.
+"""
+import itertools
+import sys
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.risk.assessment import RiskAssessment, RiskLevel
+from bot.risk.detector import _assess, warm_up
+from bot.risk.evaluate import MAX_FALSE_POSITIVE_RATE, Example, Outcome, Report, load_examples
+from bot.risk.model import DATA_DIR, Reading
+from bot.risk.opinion import combine, reading_of
+
+DEVELOPMENT_SETS = ("fresh.tsv", "eval.tsv")
+IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
+STEPS = [round(0.25 + 0.05 * step, 2) for step in range(15)]  # 0.25 to 0.95
+OVERRULE_STEPS = (0.8, 0.85, 0.9, 0.95, 1.01)
+
+
+@dataclass(frozen=True)
+class Read:
+    example: Example
+    verdict: RiskAssessment
+    rules_read_it: bool
+    reading: Optional[Reading]
+
+
+def read_set(name: str) -> List[Read]:
+    reads = []
+    for example in load_examples(DATA_DIR / name):
+        verdict, rules_read_it = _assess(example.text, example.history)
+        reads.append(Read(example, verdict, rules_read_it, reading_of(example.text)))
+    return reads
+
+
+def report_for(reads: Sequence[Read], raise_at: Dict[RiskLevel, float], overrule_at: Dict[RiskLevel, float]) -> Report:
+    report = Report("")
+    for read in reads:
+        result = combine(read.verdict, read.reading, read.rules_read_it, raise_at, overrule_at)
+        report.outcomes.append(Outcome(read.example, result, 0.0))
+    return report
+
+
+def score(reports: Sequence[Report]) -> Optional[Tuple]:
+    """Higher is better; None when false alarms are over the limit on any set."""
+    if any(report.false_positive_rate > MAX_FALSE_POSITIVE_RATE for report in reports):
+        return None
+    called_none = sum(len(report.serious_missed_as_none) for report in reports)
+    recall = sum(report.recall(level) for report in reports for level in (IMMINENT, HIGH, CONCERN))
+    return -called_none, round(recall, 4)
+
+
+def main() -> int:
+    warm_up()
+    sets = {name: read_set(name) for name in DEVELOPMENT_SETS}
+    results = []
+    for imminent, high, concern in itertools.product(STEPS, STEPS, STEPS):
+        if not imminent >= high - 0.2:
+            continue
+        raise_at = {IMMINENT: imminent, HIGH: high, CONCERN: concern}
+        for overrule in OVERRULE_STEPS:
+            overrule_at = {level: max(overrule, value) for level, value in raise_at.items()}
+            reports = [report_for(reads, raise_at, overrule_at) for reads in sets.values()]
+            found = score(reports)
+            if found is not None:
+                results.append((found, raise_at, overrule, reports))
+    results.sort(key=lambda item: item[0], reverse=True)
+    for found, raise_at, overrule, reports in results[:15]:
+        figures = "  ".join(
+            f"{name}: {r.recall(IMMINENT):.2f}/{r.recall(HIGH):.2f}/{r.recall(CONCERN):.2f} fa {r.false_positive_rate:.3f}"
+            f" none {len(r.serious_missed_as_none)}" for name, r in zip(sets, reports))
+        print(f"raise {raise_at[IMMINENT]:.2f}/{raise_at[HIGH]:.2f}/{raise_at[CONCERN]:.2f} overrule {overrule:.2f}  {figures}")
+    return 0 if results else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

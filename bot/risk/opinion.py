@@ -1,0 +1,52 @@
+"""How the learned model's reading and the rules' verdict make one answer.
+
+The model reads every message; the rules are the floor under it. The answer is the more urgent of the two, so
+the model only ever raises the rules' verdict. Where the rules read the words themselves (an idiom, a joke, a
+denial, a kind of risk), the model must be surer to overrule them than where no rule knew the words at all.
+"""
+from dataclasses import replace
+from typing import Dict, Optional
+
+from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
+from bot.risk.model import MODEL_CHARS, Reading, risk_model
+from bot.risk.normalize import normalize
+
+IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
+# How sure the model must be that a message is this level or worse. Chosen for recall first on the development
+# sets, with false alarms on harmless messages kept to about 1 in 20 (docs/risk-evaluation.md).
+RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.50, HIGH: 0.45, CONCERN: 0.50}
+# ... and to overrule the rules' own reading of the words.
+OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.80, HIGH: 0.85, CONCERN: 0.90}
+# A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message, and the
+# rules read the two together.
+UNFINISHED = {"to", "the", "a", "an", "my", "i", "and", "of", "on", "in", "at", "going", "gonna", "wanna", "am", "is",
+              "was", "will", "would", "could", "just", "about", "from", "with", "so", "but", "because", "if", "took"}
+
+
+def reading_of(text: str) -> Optional[Reading]:
+    """The model's reading of a message; none for an unfinished fragment, which the rules read with the next."""
+    model = risk_model()
+    normalised = normalize(text[-MODEL_CHARS:])
+    words = normalised.split()
+    if model is None or not words or words[-1] in UNFINISHED:
+        return None
+    return model.read(normalised)
+
+
+def combine(verdict: RiskAssessment, reading: Optional[Reading], rules_read_it: bool,
+            raise_at: Dict[RiskLevel, float] = RAISE_AT, overrule_at: Dict[RiskLevel, float] = OVERRULE_AT
+            ) -> RiskAssessment:
+    """The rules' verdict, raised to what the model is sure enough of."""
+    if reading is None:
+        return verdict
+    level = reading.level_at(overrule_at if rules_read_it else raise_at)
+    if level <= verdict.level:
+        return verdict
+    kind = reading.kind_for(level) if level > CONCERN or verdict.kind == "none" else verdict.kind
+    about = verdict.about if verdict.level > RiskLevel.NONE else reading.about
+    evidence = verdict.evidence + (Evidence(f"model.{level.value}", f"p={reading.at_least[level]:.2f}"),)
+    return replace(verdict, level=level, kind=kind, about=about, evidence=evidence)
+
+
+def second_opinion(verdict: RiskAssessment, text: str, rules_read_it: bool) -> RiskAssessment:
+    return combine(verdict, reading_of(text), rules_read_it)

@@ -107,6 +107,7 @@ test: lint validate audit test-stories test-python
 # BENCH_ARGS="--rasa-cores 0 --latency-only" measures with Rasa on a core of its own (see the README).
 bench: train
 	$(PY) -m benchmarks.web $(BENCH_ARGS)
+	$(PY) -m benchmarks.risk
 
 # Long load, not part of make test (which runs a short one): fails if a message is lost or answered twice.
 soak: train migrate

@@ -48,7 +48,7 @@ NOT_ORDINARY = {"risk_imminent", "risk_high", "risk_concern", "immediate_danger"
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 CACHE_DIR = settings.PROJECT_ROOT / "build"
 # Raised (never lowered) whenever the features or the classifiers change, so an old cache is not reused.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 # How much the encoder's vector counts beside the n-grams (both have unit length).
 ENCODER_WEIGHT = 1.5
 LEVELS = (RiskLevel.NONE, RiskLevel.CONCERN, RiskLevel.HIGH, RiskLevel.IMMINENT)
@@ -122,7 +122,7 @@ class Classifier:
     def __init__(self, texts: List[str], vectors: numpy.ndarray, labels: List[str], strength: float = 4.0):
         self.vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
         grams = self.vectorizer.fit_transform(texts)
-        self.regression = LogisticRegression(C=strength, class_weight="balanced", max_iter=5000)
+        self.regression = LogisticRegression(C=strength, max_iter=5000)
         self.regression.fit(self.features(grams, vectors), labels)
         self.vocabulary: Dict[str, int] = dict(self.vectorizer.vocabulary_)
         self.idf = self.vectorizer.idf_

@@ -4,31 +4,46 @@ The model reads every message; the rules are the floor under it. The answer is t
 the model only ever raises the rules' verdict. Where the rules read the words themselves (an idiom, a joke, a
 denial, a kind of risk), the model must be surer to overrule them than where no rule knew the words at all.
 """
+import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Dict, Optional
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 from bot.risk.model import MODEL_CHARS, Reading, risk_model
-from bot.risk.normalize import normalize
+from bot.risk.normalize import lexicon, normalize
 
 IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
 # How sure the model must be that a message is this level or worse. Chosen for recall first on the development
 # sets, with false alarms on harmless messages kept to about 1 in 20 (docs/risk-evaluation.md).
-RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.50, HIGH: 0.45, CONCERN: 0.50}
+RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.40, HIGH: 0.80, CONCERN: 0.80}
 # ... and to overrule the rules' own reading of the words.
-OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.80, HIGH: 0.85, CONCERN: 0.90}
+OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.90, HIGH: 0.90, CONCERN: 0.90}
 # A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message, and the
 # rules read the two together.
 UNFINISHED = {"to", "the", "a", "an", "my", "i", "and", "of", "on", "in", "at", "going", "gonna", "wanna", "am", "is",
               "was", "will", "would", "could", "just", "about", "from", "with", "so", "but", "because", "if", "took"}
 
 
+@lru_cache(maxsize=1)
+def _time_phrases() -> re.Pattern:
+    phrases = sorted((phrase for group in ("now", "later") for phrase in lexicon()["time"][group]), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in phrases) + r")\b")
+
+
+def only_context(normalised: str) -> bool:
+    """True for a message that only says when ("tonight", "right now"): it means something only beside the
+    messages before it, which the rules read together; alone the model would guess from the words' company."""
+    return not _time_phrases().sub(" ", normalised).strip(" .!?,")
+
+
 def reading_of(text: str) -> Optional[Reading]:
-    """The model's reading of a message; none for an unfinished fragment, which the rules read with the next."""
+    """The model's reading of a message; none for an unfinished fragment or a bare time, which the rules read
+    with the messages around it."""
     model = risk_model()
     normalised = normalize(text[-MODEL_CHARS:])
     words = normalised.split()
-    if model is None or not words or words[-1] in UNFINISHED:
+    if model is None or not words or words[-1] in UNFINISHED or only_context(normalised):
         return None
     return model.read(normalised)
 

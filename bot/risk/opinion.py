@@ -16,13 +16,14 @@ from bot.risk.normalize import lexicon, normalize
 IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
 # How sure the model must be that a message is this level or worse. Chosen for recall first on the development
 # sets, with false alarms on harmless messages kept to about 1 in 20 (docs/risk-evaluation.md).
-RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.40, HIGH: 0.80, CONCERN: 0.80}
+RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.65, HIGH: 0.75, CONCERN: 0.85}
 # ... and to overrule the rules' own reading of the words.
-OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.90, HIGH: 0.90, CONCERN: 0.90}
+OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.95, HIGH: 0.95, CONCERN: 0.95}
 # A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message, and the
 # rules read the two together.
 UNFINISHED = {"to", "the", "a", "an", "my", "i", "and", "of", "on", "in", "at", "going", "gonna", "wanna", "am", "is",
-              "was", "will", "would", "could", "just", "about", "from", "with", "so", "but", "because", "if", "took"}
+              "was", "will", "would", "could", "just", "about", "from", "with", "so", "but", "because", "if", "took",
+              "cut", "thinking"}
 
 
 @lru_cache(maxsize=1)

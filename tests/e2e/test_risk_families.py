@@ -47,8 +47,15 @@ async def _talk(web_url: str, messages):
         return page.conversation, replies
 
 
+# Known misses, kept in sight until the corpus teaches them (docs/risk-evaluation.md): strict, so a fix shows.
+KNOWN_MISSES = {("poisoning", "es"): "Spanish poisoning with a household product is not yet read as risk"}
+
+
 @pytest.mark.parametrize("region", REGIONS)
-@pytest.mark.parametrize("family, language", FAMILIES)
+@pytest.mark.parametrize("family, language", [
+    pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[key])) if key in KNOWN_MISSES else key
+    for key in FAMILIES
+])
 def test_a_family_the_rules_missed_gets_the_risk_answer_and_a_person(assistant, web_url, region, family, language):
     where, emergency = REGIONS[region]
     text, level = FAMILIES[family, language]

@@ -17,7 +17,7 @@ from bot.risk.evaluate import MAX_FALSE_POSITIVE_RATE, Example, Outcome, Report,
 from bot.risk.model import DATA_DIR, Reading
 from bot.risk.opinion import combine, reading_of
 
-DEVELOPMENT_SETS = ("fresh.tsv", "eval.tsv", "eval_multi.tsv")
+DEVELOPMENT_SETS = ("fresh.tsv", "eval.tsv", "eval_multi.tsv", "blind2.tsv")
 IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
 STEPS = [round(0.25 + 0.05 * step, 2) for step in range(15)]  # 0.25 to 0.95
 OVERRULE_STEPS = (0.8, 0.85, 0.9, 0.95, 1.01)

@@ -116,6 +116,8 @@ class Report:
         for attribute in ("lang", "family"):
             if any(getattr(o.example, attribute) for o in self.outcomes):
                 lines += self.format_by(attribute)
+        if len({o.example.lang for o in self.outcomes}) > 1:
+            lines += self.format_recall_by_language()
         lines.append("PASS" if not self.failures else "FAIL: " + "; ".join(self.failures))
         return "\n".join(lines)
 
@@ -135,6 +137,20 @@ class Report:
             missed = sum(o.result.level == RiskLevel.NONE for o in risky)
             lines.append(f"  {name:<36}{len(outcomes):>6}{_share(exact, risky):>7}{_share(at_least, risky):>9}"
                          f"{_share(flagged, harmless):>12}{missed if risky else '':>12}")
+        return lines
+
+    def format_recall_by_language(self) -> List[str]:
+        """The targets hold in every language: recall per level and false alarms, one row per language."""
+        languages = sorted({o.example.lang or "-" for o in self.outcomes})
+        header = "".join(f"{level.value:>10}" for level in RISK_LEVELS)
+        lines = [f"recall by language: {'':<6}{header}{'false alarms':>14}{'risk->none':>12}"]
+        for language in languages:
+            report = Report(language, [o for o in self.outcomes if (o.example.lang or "-") == language])
+            recalls = "".join(
+                f"{report.recall(level):>10.2f}" if report._expected(level) else f"{'':>10}" for level in RISK_LEVELS
+            )
+            lines.append(f"  {language:<24}{recalls}{report.false_positive_rate:>14.3f}"
+                         f"{len(report.serious_missed_as_none):>12}")
         return lines
 
 

@@ -45,7 +45,7 @@ def test_spelling_slips_and_run_together_words(typed, read):
         ("i left a goodbye on my snap", IMMINENT, "suicide"),
         ("hes parked at the end of my street rn", IMMINENT, "offender_danger"),
         ("he is coming to get me tonight", IMMINENT, "offender_danger"),
-        ("he found my school on insta", CONCERN, "offender_danger"),
+        ("he found my school on insta", HIGH, "offender_danger"),
         ("i cant take much more of this", CONCERN, "none"),
         ("nobody can help me", CONCERN, "none"),
         ("i self harmed when i was 12", CONCERN, "self_harm"),

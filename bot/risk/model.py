@@ -48,9 +48,13 @@ NOT_ORDINARY = {"risk_imminent", "risk_high", "risk_concern", "immediate_danger"
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 CACHE_DIR = settings.PROJECT_ROOT / "build"
 # Raised (never lowered) whenever the features or the classifiers change, so an old cache is not reused.
-MODEL_VERSION = "6"
+MODEL_VERSION = "7"
 # How much the encoder's vector counts beside the n-grams (both have unit length).
 ENCODER_WEIGHT = 1.5
+# Each line in another language than English counts this many times in the fit: each has a few hundred lines
+# beside thousands in English, and a new writer's Polish, Arabic or Welsh was read better with it
+# (docs/risk-evaluation.md, leave-one-writer-out).
+OTHER_LANGUAGE_WEIGHT = 3.0
 LEVELS = (RiskLevel.NONE, RiskLevel.CONCERN, RiskLevel.HIGH, RiskLevel.IMMINENT)
 # Long pastes are read at their end, where the newest words are.
 MODEL_CHARS = 2_000
@@ -63,6 +67,7 @@ class LabelledLine:
     kind: str
     about: str  # "" where the file does not say
     source: str  # the writer, or the file
+    lang: str = "en"
 
 
 def training_files() -> Tuple[Path, ...]:
@@ -91,7 +96,7 @@ def training_lines() -> List[LabelledLine]:
     for path in training_files():
         for row in read_rows(path):
             lines.append(LabelledLine(normalize(row["text"]), row["level"], row["kind"], row.get("about") or "",
-                                      row.get("source") or path.name))
+                                      row.get("source") or path.name, row.get("lang") or "en"))
     lines += [LabelledLine(normalize(text), "none", "none", "", "nlu") for text in ordinary_messages()]
     measuring = held_back()
     return [line for line in lines if line.text and line.text not in measuring]
@@ -119,11 +124,12 @@ class Classifier:
     matrices cost a millisecond a message, ten times the sums themselves. tests/risk checks both agree.
     """
 
-    def __init__(self, texts: List[str], vectors: numpy.ndarray, labels: List[str], strength: float = 4.0):
+    def __init__(self, texts: List[str], vectors: numpy.ndarray, labels: List[str], strength: float = 4.0,
+                 weights: Optional[numpy.ndarray] = None):
         self.vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
         grams = self.vectorizer.fit_transform(texts)
         self.regression = LogisticRegression(C=strength, max_iter=5000)
-        self.regression.fit(self.features(grams, vectors), labels)
+        self.regression.fit(self.features(grams, vectors), labels, sample_weight=weights)
         self.vocabulary: Dict[str, int] = dict(self.vectorizer.vocabulary_)
         self.idf = self.vectorizer.idf_
         self.classes = [str(label) for label in self.regression.classes_]
@@ -177,12 +183,15 @@ class Reading:
 class RiskModel:
     def __init__(self, lines: List[LabelledLine], vectors: numpy.ndarray):
         texts = [line.text for line in lines]
+        weights = numpy.array([1.0 if line.lang == "en" else OTHER_LANGUAGE_WEIGHT for line in lines])
         self.encoder = sentence_encoder().name
-        self.levels = Classifier(texts, vectors, [line.level for line in lines])
+        self.levels = Classifier(texts, vectors, [line.level for line in lines], weights=weights)
         at_risk = [index for index, line in enumerate(lines) if line.level != "none"]
-        self.kinds = Classifier([texts[i] for i in at_risk], vectors[at_risk], [lines[i].kind for i in at_risk])
+        self.kinds = Classifier([texts[i] for i in at_risk], vectors[at_risk], [lines[i].kind for i in at_risk],
+                                weights=weights[at_risk])
         told = [index for index in at_risk if lines[index].about]
-        self.abouts = Classifier([texts[i] for i in told], vectors[told], [lines[i].about for i in told])
+        self.abouts = Classifier([texts[i] for i in told], vectors[told], [lines[i].about for i in told],
+                                 weights=weights[told])
 
     def read(self, normalised: str) -> Reading:
         vector = encode_one(normalised[-MODEL_CHARS:])
@@ -196,7 +205,7 @@ class RiskModel:
 
 
 def _fingerprint(files: Sequence[Path]) -> str:
-    digest = hashlib.sha256(f"{MODEL_VERSION} {ENCODER_WEIGHT} {sklearn.__version__} {sentence_encoder().name}".encode())
+    digest = hashlib.sha256(f"{MODEL_VERSION} {ENCODER_WEIGHT} {OTHER_LANGUAGE_WEIGHT} {sklearn.__version__} {sentence_encoder().name}".encode())
     for path in (Path(__file__).with_name("lexicon.yaml"), *files, *NLU_FILES, *HELD_BACK_FILES):
         if path.exists():
             digest.update(path.name.encode())

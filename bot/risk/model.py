@@ -205,7 +205,8 @@ class RiskModel:
 
 
 def _fingerprint(files: Sequence[Path]) -> str:
-    digest = hashlib.sha256(f"{MODEL_VERSION} {ENCODER_WEIGHT} {OTHER_LANGUAGE_WEIGHT} {sklearn.__version__} {sentence_encoder().name}".encode())
+    settings_used = f"{MODEL_VERSION} {ENCODER_WEIGHT} {OTHER_LANGUAGE_WEIGHT} {sklearn.__version__}"
+    digest = hashlib.sha256(f"{settings_used} {sentence_encoder().name}".encode())
     for path in (Path(__file__).with_name("lexicon.yaml"), *files, *NLU_FILES, *HELD_BACK_FILES):
         if path.exists():
             digest.update(path.name.encode())

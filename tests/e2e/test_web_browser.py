@@ -1,4 +1,6 @@
 """The chat page and the counsellor console in a real browser (Debian's Chromium, driven by Playwright)."""
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
@@ -160,6 +162,24 @@ def risk_message_to_counsellor_and_back(child, counsellor, screenshots=False):
 
 def test_a_risk_message_reaches_a_counsellor_who_talks_then_hands_back(child, counsellor):
     risk_message_to_counsellor_and_back(child, counsellor, screenshots=True)
+
+
+def test_the_safety_question_keeps_its_yes_and_no_after_the_handoff_messages(browser, web_url):
+    # a phone, as a child at night would have it
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(web_url + "/")
+    send(page, "i want to kill myself")
+    expect(page.get_by_text("Are you safe right now?")).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_timeout(2000)  # the handoff messages of the same turn have arrived by now
+    quick_replies = page.locator("#quick-replies button")
+    expect(quick_replies).to_have_text([re.compile("^Yes"), re.compile("^No")])
+    expect(quick_replies.first).to_be_in_viewport()  # on the phone, without scrolling
+    expect(page.locator("#text")).to_be_in_viewport()
+    quick_replies.last.click()
+    expect(page.locator(".bubble.child").last).to_contain_text("No, ")
+    expect(quick_replies).to_have_count(0)
+    context.close()
 
 
 @pytest.mark.parametrize("path", ["/", "/login"])

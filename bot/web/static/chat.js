@@ -14,6 +14,8 @@
   const connection = document.getElementById("connection");
   const quickReplies = document.getElementById("quick-replies");
   const helplines = document.getElementById("helplines");
+  const composer = document.getElementById("composer");
+  const quickExitLink = document.getElementById("quick-exit");
 
   let state = load();
   let socket = null;
@@ -56,8 +58,18 @@
     body.textContent = text;
     item.append(who, body);
     list.appendChild(item);
-    item.scrollIntoView({ block: "end" });
+    reveal(item);
     return item;
+  }
+
+  // Brings a new message into sight between the quick exit and the box: all of it, or its first line when it is
+  // taller than the room there.
+  function reveal(item) {
+    const above = quickExitLink.offsetHeight + 8;
+    const below = composer.offsetHeight + 8;
+    item.style.scrollMarginTop = above + "px";
+    item.style.scrollMarginBottom = below + "px";
+    item.scrollIntoView({ block: item.offsetHeight > window.innerHeight - above - below ? "start" : "end" });
   }
 
   function showMessage(message) {
@@ -71,7 +83,9 @@
     }
     if (message.speaker !== "child") {
       typing.hidden = true;
-      showQuickReplies(message.buttons || []);
+      // A message without buttons (the handoff's "finding a person") never takes away the buttons of the one
+      // before it ("Are you safe right now?"): they go when the child answers or a newer question comes.
+      if (message.buttons && message.buttons.length) showQuickReplies(message.buttons);
     }
     state.after = Math.max(state.after || 0, message.seq);
     save();

@@ -74,3 +74,23 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
     assert len(whole.serious_missed_as_none) < len(rules.serious_missed_as_none)
     for level in FRESH_MIN_RECALL:
         assert whole.recall(level) >= rules.recall(level)
+
+
+# RATCHETS on the later blind sets, frozen as development sets once measured (docs/risk-evaluation.md): counts
+# reached on 2026-12-07 (right at each level, of how many; harmless messages flagged; imminent/high called none).
+FROZEN_BLIND_SETS = {
+    "blind2.tsv": ({RiskLevel.IMMINENT: (68, 90), RiskLevel.HIGH: (102, 112), RiskLevel.CONCERN: (47, 80)}, 7, 14),
+    "blind3.tsv": ({RiskLevel.IMMINENT: (88, 115), RiskLevel.HIGH: (107, 140), RiskLevel.CONCERN: (64, 95)}, 15, 29),
+}
+
+
+@pytest.mark.parametrize("name", FROZEN_BLIND_SETS)
+def test_a_frozen_blind_set_is_no_worse_than_reached(name, record_summary):
+    recalls, most_flagged, most_called_none = FROZEN_BLIND_SETS[name]
+    (report,) = evaluate_file(PROJECT_ROOT / "data" / "risk" / name)
+    record_summary(format_reports([report]))
+    for level, (right, of) in recalls.items():
+        assert report.recall(level) >= right / of, report.format()
+    flagged = round(report.false_positive_rate * len(report._expected(RiskLevel.NONE)))
+    assert flagged <= most_flagged, report.format()
+    assert len(report.serious_missed_as_none) <= most_called_none, report.format()

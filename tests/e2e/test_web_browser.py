@@ -118,6 +118,44 @@ def test_a_pasted_picture_is_refused_kindly(child):
     expect(child.locator(".bubble.notice")).to_contain_text("don't send pictures", timeout=WAIT_MS)
 
 
+def test_a_long_paste_is_kept_whole_in_two_messages_and_the_child_is_told(child):
+    limit = child.locator("#text").evaluate("box => box.maxLength")
+    story = "he said he would send them to everyone. " * 40  # about 1,600 characters
+    child.locator("#text").focus()
+    child.evaluate("""story => {
+        const data = new DataTransfer();
+        data.setData("text/plain", story);
+        const paste = new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true});
+        document.getElementById("text").dispatchEvent(paste);
+    }""", story)
+    expect(child.locator("#count")).to_contain_text("longer than one message")
+    assert child.locator("#text").input_value() == story[:limit]
+    child.press("#text", "Enter")
+    expect(child.locator("#count")).to_contain_text("rest of what you pasted")
+    assert child.locator("#text").input_value() == story[limit:]
+    child.press("#text", "Enter")
+    expect(child.locator(".bubble.child.pending")).to_have_count(0, timeout=WAIT_MS)
+    sent = [text.removeprefix("You: ") for text in child.locator(".bubble.child").all_text_contents()]
+    assert len(sent) == 2 and " ".join(sent).split() == story.split()  # every word, in order, nothing lost
+
+
+def test_after_a_quick_reply_from_the_keyboard_the_focus_stays_on_the_box(child):
+    send(child, "i want to kill myself")
+    first_reply = child.locator("#quick-replies button").first
+    expect(first_reply).to_be_visible(timeout=WAIT_MS)
+    first_reply.focus()
+    child.keyboard.press("Enter")
+    expect(child.locator(".bubble.child").last).to_contain_text("Yes")
+    assert child.evaluate("document.activeElement.id") == "text"
+
+
+def test_the_chat_page_has_no_accessibility_problem_of_any_impact(child):
+    send(child, "hi")
+    expect(child.locator(".bubble.bot").first).to_be_visible(timeout=WAIT_MS)
+    violations = Axe().run(child).response["violations"]
+    assert [(v["id"], v["impact"], v["help"]) for v in violations] == []
+
+
 def test_the_page_reflows_for_a_small_screen_or_text_at_200_percent(browser, web_url):
     # 200% text on a 640-pixel window is the page at 320 CSS pixels wide
     context = browser.new_context(viewport={"width": 320, "height": 640})

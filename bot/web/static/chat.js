@@ -97,7 +97,10 @@
       const element = document.createElement("button");
       element.type = "button";
       element.textContent = button.title;
-      element.addEventListener("click", function () { send(button.title, button.payload); });
+      element.addEventListener("click", function () {
+        send(button.title, button.payload);
+        input.focus(); // the chosen button is gone: keep the keyboard in the conversation, on the box
+      });
       quickReplies.appendChild(element);
     });
   }
@@ -198,8 +201,30 @@
     send(input.value);
     input.value = "";
     updateCount();
+    putBackTheRest();
     input.focus();
   });
+
+  // A paste longer than a message can be is never cut silently: the first part goes in the box, the rest waits
+  // and comes back into the box once the first part is sent.
+  let pastedRest = "";
+  input.addEventListener("paste", function (event) {
+    const text = event.clipboardData ? event.clipboardData.getData("text") : "";
+    const room = input.maxLength - input.value.length + (input.selectionEnd - input.selectionStart);
+    if (text.length <= room) return;
+    event.preventDefault();
+    input.setRangeText(text.slice(0, room), input.selectionStart, input.selectionEnd, "end");
+    pastedRest = text.slice(room) + pastedRest;
+    count.textContent = "That was longer than one message (" + input.maxLength + " characters). The first part " +
+      "is in the box. Send it, and the rest comes back into the box to send next.";
+  });
+  function putBackTheRest() {
+    if (!pastedRest) return;
+    input.value = pastedRest.slice(0, input.maxLength);
+    pastedRest = pastedRest.slice(input.maxLength);
+    count.textContent = "Here is the rest of what you pasted" + (pastedRest ? " (more comes after it)" : "") +
+      ". Send it when you are ready.";
+  }
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });

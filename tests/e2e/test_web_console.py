@@ -284,3 +284,30 @@ def test_a_counsellor_cannot_reply_to_or_end_a_chat_someone_else_holds(assistant
     assert "another counsellor holds" in refused_reply["text"]
     assert refused_end["type"] == "error" and refused_pick["type"] == "error"
     assert said_to_child == []
+
+
+def test_after_a_counsellor_ends_the_chat_the_bot_carries_on_helping(web_url, counsellor_name):
+    async def scenario():
+        console = Console(web_url, counsellor_name)
+        assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+        async with console:
+            await console.next_event(lambda e: e["type"] == "queue")
+            async with ChildPage(web_url) as child:
+                await child.send("i took a load of pills")
+                waiting = await console.waiting_entry(child.conversation)
+                await console.send(type="claim", handoff=waiting["handoff_id"])
+                await console.next_event(lambda e: e["type"] in ("claimed", "taken"))
+                await child.send("im scared")
+                await console.send(type="end", conversation=child.conversation)
+                await child.next_event(lambda e: e["type"] == "message" and "bot again" in e["text"])
+                answers = {}
+                for text in ("im scared", "what do i do now", "ok thanks", "what now"):
+                    await child.send(text)
+                    answers[text] = [m["text"] for m in await child.bot_messages_until_quiet() if m["speaker"] == "bot"]
+                return answers
+
+    answers = run(scenario())
+    for text, replies in answers.items():
+        assert replies, f"no answer to {text!r}"
+        assert not any("Take care" in reply for reply in replies), (text, replies)  # never the goodbye
+    assert any("not your fault" in reply for reply in answers["what do i do now"]), answers

@@ -273,9 +273,14 @@ class ChatService:
         return turn_from_answers(answers) if answers is not None else None
 
     async def child_asks_for_person(self, conversation_id: str) -> None:
-        await self._say(conversation_id, "system", "The child asked to talk to a person.")
+        """Queues the child for a person; asked again while waiting or held, says so once instead."""
         handoff = await self.db(handoffs.active, conversation_id)
         if handoff and handoff.status == "active":
+            await self._say(conversation_id, "bot", render("web_person_already_here"))
+            return
+        if handoff and self.hours.is_open() and self.hub.counsellors_online():
+            ahead = (await self.db(handoffs.position, conversation_id) or 1) - 1
+            await self._say(conversation_id, "bot", render("web_already_waiting", ahead=str(ahead)))
             return
         await self._queue(conversation_id, "child_asked", "none", [], handoff, asked=True)
         await self._tell_about_handoff(conversation_id)

@@ -311,3 +311,27 @@ def test_after_a_counsellor_ends_the_chat_the_bot_carries_on_helping(web_url, co
         assert replies, f"no answer to {text!r}"
         assert not any("Take care" in reply for reply in replies), (text, replies)  # never the goodbye
     assert any("not your fault" in reply for reply in answers["what do i do now"]), answers
+
+
+def test_asking_for_a_person_again_while_waiting_says_so_once_and_no_staff_note_reaches_the_child(
+        web_url, counsellor_name):
+    async def ask_twice():
+        console = Console(web_url, counsellor_name)
+        assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+        async with console:
+            await console.next_event(lambda e: e["type"] == "queue")
+            async with ChildPage(web_url) as child:
+                await child.send("hi")
+                await child.bot_messages_until_quiet()
+                await child.send_event({"type": "human"})
+                first = await child.bot_messages_until_quiet()
+                await child.send_event({"type": "human"})
+                second = await child.bot_messages_until_quiet()
+                return first, second
+
+    first, second = run(ask_twice())
+    assert any("coming to talk with you" in m["text"] for m in first), first
+    assert len(second) == 1 and re.fullmatch(  # one message, not the three of the first time
+        r"You are in the line for a person already\. People before you in the line: \d+\. I am still here with you\.",
+        second[0]["text"]), second
+    assert not any("The child asked" in m["text"] for m in first + second)

@@ -126,6 +126,8 @@ class User(Base):
 
     id = sa.Column(sa.Integer, primary_key=True)
     name = sa.Column(sa.String(64), nullable=False, unique=True)
+    # The first or chosen name a child sees when this person joins ("Sam"); never the sign-in name.
+    display_name = sa.Column(sa.String(40))
     role = sa.Column(_enum_type(UserRole, "user_role"), nullable=False)
     password_hash = sa.Column(sa.String(255), nullable=False)
     active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())

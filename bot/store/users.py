@@ -17,6 +17,7 @@ FAILURES_BEFORE_LOCKOUT = 5
 FIRST_LOCKOUT = timedelta(minutes=1)
 LONGEST_LOCKOUT = timedelta(hours=1)
 NAME_LENGTH = 64
+DISPLAY_NAME_LENGTH = 40
 
 _hasher = PasswordHasher()
 
@@ -37,10 +38,20 @@ class UserView:
     name: str
     role: str
     active: bool
+    display_name: str = ""  # what a child sees; "" when none was given
 
 
 def _view(user: User) -> UserView:
-    return UserView(id=user.id, name=user.name, role=UserRole(user.role).value, active=user.active)
+    return UserView(id=user.id, name=user.name, role=UserRole(user.role).value, active=user.active,
+                    display_name=user.display_name or "")
+
+
+def clean_display_name(display_name: str) -> Optional[str]:
+    """The name a child will see, trimmed, or None for none; raises ValueError for one too long or not one line."""
+    shown = " ".join(display_name.split())
+    if len(shown) > DISPLAY_NAME_LENGTH:
+        raise ValueError(f"the name shown to children can have at most {DISPLAY_NAME_LENGTH} characters")
+    return shown or None
 
 
 def normalise_name(name: str) -> str:
@@ -82,12 +93,13 @@ def _by_name(session: Session, name: str, for_update: bool = False) -> Optional[
 
 
 def create_user(
-    session: Session, name: str, role: Union[UserRole, str], password: str
+    session: Session, name: str, role: Union[UserRole, str], password: str, display_name: str = ""
 ) -> UserView:
     """Creates an active account; raises NameTaken, WeakPassword or ValueError."""
     name = normalise_name(name)
     user = User(
         name=name,
+        display_name=clean_display_name(display_name),
         role=UserRole(role),
         password_hash=_hash(password),
         active=True,
@@ -168,3 +180,8 @@ def disable(session: Session, user_id: int) -> None:
     session.execute(sa.update(SignIn).where(SignIn.user_id == user_id, SignIn.ended_at.is_(None))
                     .values(ended_at=utc_now()))
     session.flush()
+
+
+def set_display_name(session: Session, user_id: int, display_name: str) -> None:
+    """Sets (or, with "", removes) the name children see for this account."""
+    _existing(session, user_id).display_name = clean_display_name(display_name)

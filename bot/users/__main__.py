@@ -24,6 +24,7 @@ def _parse_args() -> argparse.Namespace:
     add = commands.add_parser("add", help="create an account")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[role.value for role in UserRole])
+    add.add_argument("--shown-as", default="", help="the first or chosen name children see (not the sign-in name)")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
@@ -41,7 +42,7 @@ def main() -> None:
         with session_scope(engine) as session:
             if args.command == "add":
                 user = create_user(
-                    session, args.name, args.role, _read_password(args.password_stdin)
+                    session, args.name, args.role, _read_password(args.password_stdin), args.shown_as
                 )
                 audit.record(session, None, "user.add", f"user:{user.name}", role=user.role, via="command line")
                 print(f"Added {user.name} ({user.role}).")

@@ -67,7 +67,7 @@ async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) ->
     user = await service.db(sign_ins.user_of, token)
     if user is None or user.role not in roles:
         return None
-    return Counsellor(user.id, user.name, user.role)
+    return Counsellor(user.id, user.name, user.role, user.display_name)
 
 
 class NotAllowed(Exception):

@@ -184,12 +184,12 @@ def register_editor(app: FastAPI, templates) -> None:
 
     @app.post("/admin/users")
     async def add_person(request: Request, csrf: str = Form(""), name: str = Form(""), role: str = Form(""),
-                         password: str = Form("")):
+                         password: str = Form(""), display_name: str = Form("")):
         person = await admin(request, csrf)
         if role not in auth.SIGN_IN_ROLES:
             return _back(request, "/admin/users", "Choose a role.", True)
         try:
-            await service.db(_add_account, person.id, name, role, password)
+            await service.db(_add_account, person.id, name, role, password, display_name)
         except ValueError as refused:
             return _back(request, "/admin/users", str(refused), True)
         return _back(request, "/admin/users", f"Account {name.strip().lower()} added.")
@@ -205,6 +205,15 @@ def register_editor(app: FastAPI, templates) -> None:
         return _back(request, "/admin/users", "Conversation deleted, with its transcript, notes and the bot's record."
                      if deleted else "There is no conversation with that id (it may have been deleted already).",
                      not deleted)
+
+    @app.post("/admin/users/{user_id}/shown-as")
+    async def name_shown_to_children(request: Request, user_id: int, csrf: str = Form(""), display_name: str = Form("")):
+        person = await admin(request, csrf)
+        try:
+            await service.db(_set_display_name, person.id, user_id, display_name)
+        except (ValueError, LookupError) as refused:
+            return _back(request, "/admin/users", str(refused), True)
+        return _back(request, "/admin/users", "Name saved.")
 
     @app.post("/admin/users/{user_id}/disable")
     async def disable_person(request: Request, user_id: int, csrf: str = Form("")):
@@ -233,9 +242,14 @@ def _body_from_form(session, version_id: int, form):
     return service_from_form(form, stored, date.today())
 
 
-def _add_account(session, admin_id: int, name: str, role: str, password: str) -> None:
-    account = users.create_user(session, name, role, password)
+def _add_account(session, admin_id: int, name: str, role: str, password: str, display_name: str = "") -> None:
+    account = users.create_user(session, name, role, password, display_name)
     audit.record(session, _user(session, admin_id), "user.add", f"user:{account.name}", role=role)
+
+
+def _set_display_name(session, admin_id: int, user_id: int, display_name: str) -> None:
+    users.set_display_name(session, user_id, display_name)
+    audit.record(session, _user(session, admin_id), "user.display_name", f"user:{_user(session, user_id).name}")
 
 
 def _disable_account(session, admin_id: int, user_id: int) -> None:

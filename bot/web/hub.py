@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Counsellor:
     id: int
-    name: str
+    name: str  # the sign-in name, for staff only
     role: str
+    display_name: str = ""  # what the child sees
 
     @property
     def sees_everything(self) -> bool:

@@ -354,7 +354,9 @@ class ChatService:
         await self._joined(counsellor, conversation_id)
 
     async def _joined(self, counsellor: Counsellor, conversation_id: str) -> None:
-        await self._say(conversation_id, "system", render("web_counsellor_joined", counsellor=counsellor.name))
+        joined = (render("web_counsellor_joined", counsellor=counsellor.display_name) if counsellor.display_name
+                  else render("web_counsellor_joined_unnamed"))
+        await self._say(conversation_id, "system", joined)
         await self.hub.to_child(conversation_id, {"type": "status", "status": "active"})
         self.broadcast_queue()
 

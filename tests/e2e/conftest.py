@@ -106,13 +106,13 @@ def web_url(assistant) -> str:
     return assistant.web_url
 
 
-def add_user(database_url: str, role: str = "counsellor") -> str:
+def add_user(database_url: str, role: str = "counsellor", display_name: str = "") -> str:
     """A new account on that database; returns its name (the password is COUNSELLOR_PASSWORD)."""
     name = f"{role}-{uuid.uuid4().hex[:8]}"
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
-            users.create_user(session, name, role, COUNSELLOR_PASSWORD)
+            users.create_user(session, name, role, COUNSELLOR_PASSWORD, display_name)
     finally:
         engine.dispose()
     return name

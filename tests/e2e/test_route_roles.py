@@ -360,6 +360,11 @@ def victim_active_until_admin(world: World, session: Session, allowed: bool) -> 
     assert active != allowed, f"the account to disable is active={active}"
 
 
+def display_name_unchanged_until_admin(world: World, session: Session, allowed: bool) -> None:
+    shown = world.scalar("SELECT display_name FROM users WHERE id = :i", i=world.victim_id)
+    assert (shown == "Renamed by the probe") == allowed, f"the name children see is {shown!r}"
+
+
 def conversation_kept_until_admin(world: World, session: Session, allowed: bool) -> None:
     left = {table: world.scalar(f"SELECT count(*) FROM {table} WHERE sender_id = :s", s=world.conversation)
             for table in ("conversations", "events")}
@@ -457,6 +462,10 @@ MATRIX: Dict[Tuple[str, str], Route] = {
     ("POST", "/admin/conversations/delete"): Route(
         "form", ADMINS, post(lambda w: "/admin/conversations/delete", lambda w: {"conversation_id": w.conversation}),
         allowed="303 /admin/users", after=conversation_kept_until_admin),
+    ("POST", "/admin/users/{user_id}/shown-as"): Route(
+        "form", ADMINS, post(lambda w: f"/admin/users/{w.victim_id}/shown-as",
+                             lambda w: {"display_name": "Renamed by the probe"}),
+        allowed="303 /admin/users", after=display_name_unchanged_until_admin),
     ("POST", "/admin/users/{user_id}/disable"): Route(
         "form", ADMINS, post(lambda w: f"/admin/users/{w.victim_id}/disable"),
         allowed="303 /admin/users", after=victim_active_until_admin),

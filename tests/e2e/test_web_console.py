@@ -335,3 +335,26 @@ def test_asking_for_a_person_again_while_waiting_says_so_once_and_no_staff_note_
         r"You are in the line for a person already\. People before you in the line: \d+\. I am still here with you\.",
         second[0]["text"]), second
     assert not any("The child asked" in m["text"] for m in first + second)
+
+
+@pytest.mark.parametrize("display_name, joined", [
+    ("Sam", "Sam from our team has joined. They are a real person."),
+    ("", "A person from our team has joined. They are a real person."),
+])
+def test_the_child_sees_the_counsellors_chosen_name_never_the_sign_in_name(assistant, web_url, display_name, joined):
+    login = add_user(assistant.database_url, display_name=display_name)
+
+    async def claimed():
+        console = Console(web_url, login)
+        assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+        async with console:
+            await console.next_event(lambda e: e["type"] == "queue")
+            async with ChildPage(web_url) as child:
+                await child.send("i took a load of pills")
+                waiting = await console.waiting_entry(child.conversation)
+                await console.send(type="claim", handoff=waiting["handoff_id"])
+                return await child.next_event(lambda e: e["type"] == "message" and "has joined" in e["text"])
+
+    message = run(claimed())
+    assert message["text"].startswith(joined)
+    assert login not in message["text"]

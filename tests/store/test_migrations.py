@@ -36,7 +36,7 @@ def _revision(url: str):
 NEW_IN_0002 = {"users", "messages", "handoffs", "counsellor_notes"}
 NEW_IN_0003 = {"content_items", "content_versions", "content_releases", "audit_log"}
 NEW_IN_0004 = {"sign_ins"}
-HEAD = "0005"
+HEAD = "0006"
 
 
 def test_upgrade_downgrade_upgrade(database_url):

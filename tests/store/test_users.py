@@ -22,6 +22,7 @@ from bot.store.users import (
     find_user,
     get_user,
     list_users,
+    set_display_name,
     set_password,
 )
 from bot.users import __main__ as users_cli
@@ -229,3 +230,18 @@ def test_command_line_asks_for_the_password_twice(tmp_path, monkeypatch, capsys)
             assert authenticate(session, "sam", PASSWORD) is not None
     finally:
         engine.dispose()
+
+
+def test_the_name_children_see_is_kept_apart_from_the_sign_in_name(engine, sam):
+    with session_scope(engine) as session:
+        assert get_user(session, sam).display_name == ""
+        set_display_name(session, sam, "  Sam   R ")
+    with session_scope(engine) as session:
+        assert get_user(session, sam).display_name == "Sam R"
+        assert get_user(session, sam).name == "sam"
+        with pytest.raises(ValueError):
+            set_display_name(session, sam, "x" * 41)
+        set_display_name(session, sam, "")
+    with session_scope(engine) as session:
+        assert get_user(session, sam).display_name == ""
+        assert create_user(session, "jo-login", "counsellor", PASSWORD, "Jo").display_name == "Jo"

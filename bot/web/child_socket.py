@@ -20,6 +20,7 @@ from typing import Callable, Deque, Dict, Optional
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot import settings
+from bot.web.hub import for_child
 from bot.web.messages import render
 from bot.web.service import ChatService, helplines_event, new_conversation_id
 
@@ -96,7 +97,7 @@ async def _hello(socket: WebSocket, service: ChatService) -> str:
     await socket.send_json({"type": "welcome", "conversation": conversation_id,
                             "status": await service.status(conversation_id)})
     for message in await service.history(conversation_id, after):
-        await socket.send_json(message)
+        await socket.send_json(for_child(message))
     await socket.send_json(helplines_event(await service.region(conversation_id)))
     return conversation_id
 

@@ -84,9 +84,14 @@ class Hub:
     async def to_conversation(self, conversation_id: str, event: dict) -> None:
         """A transcript event: to the child's page and to every console that has the conversation open."""
         await asyncio.gather(
-            self.to_child(conversation_id, event),
+            self.to_child(conversation_id, for_child(event)),
             self.to_consoles({**event, "conversation": conversation_id}, watching=conversation_id),
         )
+
+
+def for_child(event: dict) -> dict:
+    """The event as a child's page may have it: without the counsellor's sign-in name."""
+    return {key: value for key, value in event.items() if key != "counsellor"}
 
 
 async def _send_all(sockets: Iterable[WebSocket], event: dict) -> None:

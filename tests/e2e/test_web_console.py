@@ -1,6 +1,7 @@
 """The live handoff over the console's WebSocket: sign-in, the queue, claim, reply, end (on PostgreSQL and across two
 web app instances: test_web_instances.py)."""
 import asyncio
+import json
 import re
 from typing import Optional
 
@@ -353,8 +354,13 @@ def test_the_child_sees_the_counsellors_chosen_name_never_the_sign_in_name(assis
                 await child.send("i took a load of pills")
                 waiting = await console.waiting_entry(child.conversation)
                 await console.send(type="claim", handoff=waiting["handoff_id"])
-                return await child.next_event(lambda e: e["type"] == "message" and "has joined" in e["text"])
+                joined_message = await child.next_event(lambda e: e["type"] == "message" and "has joined" in e["text"])
+                await console.send(type="reply", conversation=child.conversation, id="n1", text="Hi, are you safe?")
+                await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
+            async with ChildPage(web_url, conversation=child.conversation) as again:  # the page reloaded
+                await again.next_event(lambda e: e["type"] == "helplines")
+                return joined_message, child.events + again.events
 
-    message = run(claimed())
+    message, everything_the_child_got = run(claimed())
     assert message["text"].startswith(joined)
-    assert login not in message["text"]
+    assert login not in json.dumps(everything_the_child_got)

@@ -156,6 +156,20 @@ def test_the_chat_page_has_no_accessibility_problem_of_any_impact(child):
     assert [(v["id"], v["impact"], v["help"]) for v in violations] == []
 
 
+def test_web_addresses_in_replies_are_links_that_open_safely_and_the_quick_exit_still_works(child):
+    send(child, "how do i get my pics taken down")
+    link = child.locator(".bubble.bot a[href^='https://']").first
+    expect(link).to_be_visible(timeout=WAIT_MS)
+    assert link.get_attribute("target") == "_blank"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert link.get_attribute("href") == link.text_content()
+    send(child, "<a href='https://example.org'>click</a>")  # a child's own words stay text
+    expect(child.locator(".bubble.child").last).to_contain_text("<a href=")
+    assert child.locator(".bubble.child a").count() == 0
+    child.click("#quick-exit")
+    child.wait_for_url(QUICK_EXIT_URL)
+
+
 def test_the_page_reflows_for_a_small_screen_or_text_at_200_percent(browser, web_url):
     # 200% text on a 640-pixel window is the page at 320 CSS pixels wide
     context = browser.new_context(viewport={"width": 320, "height": 640})

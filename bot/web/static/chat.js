@@ -55,11 +55,31 @@
     who.className = "visually-hidden";
     who.textContent = { child: "You: ", bot: "Bot: ", counsellor: "Counsellor: ", system: "" }[speaker] || "";
     const body = document.createElement("span");
-    body.textContent = text;
+    body.append.apply(body, speaker === "child" ? [text] : withLinks(text));
     item.append(who, body);
     list.appendChild(item);
     reveal(item);
     return item;
+  }
+
+  // Web addresses in the bot's and the team's words become links that open in a new tab, with no way back to
+  // this page from there (noopener) and no address sent on (noreferrer). Text stays text: nothing is read as HTML.
+  const ADDRESS = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'])/g;
+  function withLinks(text) {
+    const parts = [];
+    let last = 0;
+    text.replace(ADDRESS, function (address, _group, at) {
+      if (at > last) parts.push(text.slice(last, at));
+      const link = document.createElement("a");
+      link.href = address;
+      link.textContent = address;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      parts.push(link);
+      last = at + address.length;
+    });
+    if (last < text.length) parts.push(text.slice(last));
+    return parts;
   }
 
   // Brings a new message into sight between the quick exit and the box: all of it, or its first line when it is

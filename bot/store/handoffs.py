@@ -16,6 +16,7 @@ from bot.store.models import (
     HandoffStatus,
     RiskLevel,
     User,
+    UserRole,
 )
 from bot.store.transcript import lock_conversation
 from bot.store.utc import utc_now
@@ -268,8 +269,18 @@ def _change_held(session: Session, conversation_id: str, holder_id: int, **chang
     return _views(session, Handoff.id == handoff_id)[0]
 
 
+class TransferRefused(ValueError):
+    """The conversation cannot go to that account: it is not an active account with a console role."""
+
+
+TAKES_CONVERSATIONS = {UserRole.COUNSELLOR, UserRole.SUPERVISOR, UserRole.ADMIN}
+
+
 def transfer(session: Session, conversation_id: str, from_id: int, to_id: int) -> HandoffView:
-    """Passes a live conversation from one counsellor to another."""
+    """Passes a live conversation from one counsellor to another active account with a console role."""
+    to = session.get(User, to_id)
+    if to is None or not to.active or UserRole(to.role) not in TAKES_CONVERSATIONS or to_id == from_id:
+        raise TransferRefused(f"account {to_id} cannot take a conversation")
     return _change_held(session, conversation_id, from_id, counsellor_id=to_id)
 
 

@@ -16,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from bot import settings
 from bot.risk import RiskAssessment, RiskLevel, assess
-from bot.store import handoffs, rasa_events, transcript
+from bot.store import audit, handoffs, rasa_events, transcript
 from bot.store.db import session_scope
-from bot.store.models import Conversation
+from bot.store.models import Conversation, User
 from bot.store.utc import utc_now
 from bot.web.db_turns import DatabaseTurns, Priority
 from bot.web.held_messages import DATABASE_AWAY, ChildMessage, HeldMessages
@@ -378,8 +378,23 @@ class ChatService:
         self.broadcast_queue()
 
     async def transfer(self, counsellor: Counsellor, conversation_id: str, to_id: int) -> None:
-        await self.db(handoffs.transfer, conversation_id, counsellor.id, to_id)
+        """Passes the conversation to someone signed in to a console now, with a note and an audit entry; the child
+        is told another person is taking over."""
+        to = next((person for person in self.hub.counsellors() if person.id == to_id), None)
+        if to is None:
+            raise handoffs.TransferRefused(f"account {to_id} is not signed in to a console")
+        await self.db(_transfer, conversation_id, counsellor, to)
+        await self._say(conversation_id, "system", render("web_counsellor_transfer"))
+        await self.hub.to_consoles({"type": "note", "conversation": conversation_id, "author": counsellor.name,
+                                    "text": f"Passed to {to.name}."}, watching=conversation_id)
         self.broadcast_queue()
+
+
+def _transfer(session, conversation_id: str, counsellor: Counsellor, to: Counsellor) -> None:
+    handoffs.transfer(session, conversation_id, counsellor.id, to.id)
+    handoffs.add_note(session, conversation_id, counsellor.id, f"Passed to {to.name}.")
+    audit.record(session, session.get(User, counsellor.id), "handoff.transfer", f"conversation:{conversation_id}",
+                 to=to.name)
 
 
 @dataclasses.dataclass(frozen=True)

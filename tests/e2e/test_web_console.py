@@ -7,6 +7,7 @@ from typing import Optional
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import websockets
 import websockets.exceptions
 
@@ -186,9 +187,33 @@ def test_outside_counsellor_hours_the_child_gets_the_numbers_and_when_the_team_i
     assert "999" in texts[-1] and "0800 1111" in texts[-1]
 
 
+def _account_id(database_url: str, name: str, disable: bool = False) -> int:
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            account = users.find_user(session, name)
+            if disable:
+                users.disable(session, account.id)
+            return account.id
+    finally:
+        engine.dispose()
+
+
+def _audit_of(database_url: str, action: str) -> list:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT target, detail FROM audit_log WHERE action = :a"),
+                                      {"a": action}).all()
+    finally:
+        engine.dispose()
+
+
 def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
     first, second = add_user(assistant.database_url), add_user(assistant.database_url)
     supervisor = add_user(assistant.database_url, role="supervisor")
+    disabled = _account_id(assistant.database_url, add_user(assistant.database_url), disable=True)
+    signed_out = _account_id(assistant.database_url, add_user(assistant.database_url))
 
     async def work():
         consoles = [Console(web_url, name) for name in (first, second, supervisor)]
@@ -206,17 +231,27 @@ def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
                 note = await one.next_event(lambda e: e["type"] == "note")
                 queue = next(e for e in reversed(one.events) if e["type"] == "queue")
                 me_two = next(c["id"] for c in queue["counsellors"] if c["name"] == second)
+                refusals = []
+                for nobody in (disabled, signed_out, 999_999):  # never to an account that cannot take the child
+                    await one.send(type="transfer", conversation=child.conversation, to=nobody)
+                    refusals.append(await one.next_event(lambda e: e["type"] == "error"))
                 await one.send(type="transfer", conversation=child.conversation, to=me_two)
+                passed = await one.next_event(lambda e: e["type"] == "note" and e["text"].startswith("Passed to"))
                 seen_by_boss = await boss.next_event(lambda e: e["type"] == "queue" and any(
                     h["conversation_id"] == child.conversation and h["counsellor_name"] == second for h in e["live"]))
                 await two.send(type="reply", conversation=child.conversation, id="t1", text="Hi, I'm taking over.")
                 reply = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
-                return note, seen_by_boss, reply, child.texts()
+                return note, refusals, passed, seen_by_boss, reply, child.texts()
 
-    note, seen_by_boss, reply, child_texts = run(work())
+    note, refusals, passed, seen_by_boss, reply, child_texts = run(work())
     assert note["text"] == "asked for a person; calm"
     assert "asked for a person; calm" not in " ".join(child_texts)  # private: never sent to the child
-    assert reply["text"] == "Hi, I'm taking over." and reply["counsellor"] == second
+    assert len(refusals) == 3
+    assert passed["text"] == f"Passed to {second}."
+    assert "Another person from our team is taking over." in " ".join(child_texts)
+    assert second not in " ".join(child_texts) and "Passed to" not in " ".join(child_texts)
+    assert reply["text"] == "Hi, I'm taking over." and "counsellor" not in reply  # no sign-in name to the child
+    assert any(second in detail for _target, detail in _audit_of(assistant.database_url, "handoff.transfer"))
 
 
 def test_a_counsellor_picks_a_child_chatting_with_the_bot_and_typing_shows_both_ways(web_url, counsellor_name):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.store import handoffs
+from bot.store import handoffs, users
 from bot.store.conversations import update_profile
 from bot.store.db import session_scope
 from bot.store.handoffs import AlreadyClaimed, NotHeldBy
@@ -267,3 +267,18 @@ def test_notes_are_kept_oldest_first_with_their_authors(engine):
             ("kim", "Second."),
         ]
         assert handoffs.notes(session, "nobody") == []
+
+
+def test_a_conversation_goes_only_to_an_active_account_that_takes_conversations(engine):
+    sam, kim, gone = _counsellors(engine, "sam", "kim", "gone")
+    with session_scope(engine) as session:
+        editor = create_user(session, "ed", "staff", PASSWORD).id
+        users.disable(session, gone)
+        handoffs.pick(session, "alice", sam)
+    for to in (gone, editor, 999_999, sam):
+        with pytest.raises(handoffs.TransferRefused):
+            with session_scope(engine) as session:
+                handoffs.transfer(session, "alice", sam, to)
+    with session_scope(engine) as session:
+        assert handoffs.active(session, "alice").counsellor_id == sam
+        assert handoffs.transfer(session, "alice", sam, kim).counsellor_id == kim

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
+from bot.risk.emoji import emoji_only_reading
 from bot.risk.matcher import Findings, Match, risk_matcher
 from bot.risk.model import risk_model
 from bot.risk.normalize import as_text, lexicon, normalize
@@ -249,6 +250,9 @@ def _assess(text, history) -> Tuple[RiskAssessment, bool]:
         if _rank(assessment) > _rank(best):
             best = assessment
     idiom = any(match.rule.harmless for match in findings.matches)
+    emoji = emoji_only_reading(as_text(text)) if best.level == RiskLevel.NONE else None
+    if emoji is not None:
+        return emoji, True
     return best, bool(findings.frames) or idiom or best.kind != "none"
 
 

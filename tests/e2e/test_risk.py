@@ -56,6 +56,16 @@ def test_concern_checks_in_and_offers_a_person_and_more_help(chat):
     assert "/request_human" in payloads and "/disclose_blackmail" in payloads
 
 
+@pytest.mark.parametrize("emoji, answer", [
+    ("😭😭😭", "How are you feeling right now?"),  # distress: the gentle check-in, not "Okay"
+    ("🔪💊", "Are you safe right now?"),  # means of harm: the safety question
+])
+def test_emoji_alone_that_tell_of_distress_or_means_get_the_risk_answer(chat, emoji, answer):
+    replies = chat.texts(emoji)
+    assert any(answer in reply for reply in replies), replies
+    assert not any(reply.startswith("Okay") for reply in replies), replies
+
+
 def test_risk_split_over_two_messages_is_caught(chat):
     chat.say("im going to")
     replies = chat.texts("end it tonight")

@@ -157,3 +157,24 @@ def test_an_answer_after_a_risk_message_is_not_that_risk_again(history, answer):
 def test_a_later_message_that_adds_to_an_earlier_risk_counts(history, text, level, kind):
     result = assess(text, history)
     assert (result.level, result.kind) == (level, kind)
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("😭😭😭", CONCERN),
+        ("😢", CONCERN),
+        ("💔💔 🥀", CONCERN),
+        ("😭🙏🏽", CONCERN),  # a skin tone rides along
+        ("🔪", HIGH),
+        ("💊💊💊", HIGH),
+        ("😭😭 🔪", HIGH),
+        ("🩸🩸", HIGH),
+        ("💀💀💀", NONE),  # "i'm dead (laughing)"
+        ("👍", NONE),
+        ("❤️🙂", NONE),
+        ("...", NONE),
+    ],
+)
+def test_a_message_of_emoji_alone_is_read_for_distress_and_means(text, level):
+    assert assess(text).level == level

@@ -28,6 +28,10 @@ UNKNOWN_REGION = "unknown"  # no region recorded: Rasa never answered (its slot 
 REGION_CHOICES = (*REGIONS, UNKNOWN_REGION)
 REGION_NAMES = {"uk": "UK", "us": "USA", "ie": "Ireland", "ca": "Canada", "au": "Australia",
                 "elsewhere": "Elsewhere", UNKNOWN_REGION: "Not known"}
+# Risk is counted once, by the level the web app's detector gave each message when it arrived (the level that
+# called a counsellor): "messages by risk level". Rasa's own risk intents are the same detector read again
+# inside Rasa, with Rasa's view of the conversation, so the intents chart leaves them out rather than disagree.
+RISK_INTENTS = {"risk_imminent", "risk_high", "risk_concern"}
 REASON_NAMES = {"risk": "Risk", "child_asked": "Child asked", "counsellor_picked": "Counsellor picked"}
 STATUS_NAMES = {"waiting": "Waiting", "active": "With a counsellor", "ended": "Ended"}
 FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
@@ -318,7 +322,7 @@ def insights(db, days: int = DEFAULT_PERIOD, region: Optional[str] = None,
         conversations_per_day=_per_day(starts, period),
         conversations_per_hour=_per_hour(starts, zone),
         child_messages=len(turns),
-        intents=_most_first(Counter(turn.intent for turn in turns if turn.intent)),
+        intents=_most_first(Counter(turn.intent for turn in turns if turn.intent and turn.intent not in RISK_INTENTS)),
         fallbacks=_in_order(fallback_kinds, fallback_names()),
         messages_by_risk=_messages_by_risk(connection, period, region),
         conversations_by_risk=_conversations_by_risk(connection, period, region),

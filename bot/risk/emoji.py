@@ -9,9 +9,10 @@ from typing import Optional
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 
-MEANS = {"💊": "pills", "🔪": "knife", "🩸": "blood", "🪢": "rope", "⚰": "coffin", "🪦": "grave", "🔫": "gun",
-         "⛓": "chains"}
-DISTRESS = {"😭", "😢", "😞", "😔", "😿", "💔", "🥀", "🆘", "😩", "😫", "😰", "😨", "😣", "😖", "🥺", "😥", "😓"}
+MEANS = {"💊": "pills", "🔪": "knife", "🩸": "blood", "🪢": "rope", "⚰": "coffin", "🪦": "grave",
+         "🔫": "gun", "⛓": "chains"}
+DISTRESS = {"😭", "😢", "😞", "😔", "😿", "💔", "🥀", "🆘", "😩", "😫", "😰", "😨", "😣", "😖",
+            "🥺", "😥", "😓"}
 # joiners, variation selectors and skin tones that ride along with an emoji
 _RIDERS = {"\u200d", "\ufe0f", "\ufe0e", *(chr(code) for code in range(0x1F3FB, 0x1F400))}
 

@@ -207,7 +207,8 @@ def register_editor(app: FastAPI, templates) -> None:
                      not deleted)
 
     @app.post("/admin/users/{user_id}/shown-as")
-    async def name_shown_to_children(request: Request, user_id: int, csrf: str = Form(""), display_name: str = Form("")):
+    async def name_shown_to_children(request: Request, user_id: int, csrf: str = Form(""),
+                                     display_name: str = Form("")):
         person = await admin(request, csrf)
         try:
             await service.db(_set_display_name, person.id, user_id, display_name)

@@ -181,6 +181,10 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     @app.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
     async def conversation_page(request: Request, conversation_id: str):
         counsellor = await auth.require(request, service, auth.CONSOLE_ROLES)
+        try:
+            await service.check(counsellor, "watch", conversation_id)
+        except PermissionError:
+            raise auth.NotAllowed() from None
         context = await conversation_page_context(service, conversation_id)
         context.update(counsellor=counsellor, csrf=auth.csrf_token(request))
         return templates.TemplateResponse(request, "conversation.html", context)

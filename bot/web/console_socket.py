@@ -19,6 +19,7 @@ from bot.store import handoffs
 from bot.web import auth
 from bot.web.held_messages import DATABASE_AWAY
 from bot.web.hub import Console
+from bot.web.permissions import PERMISSIONS
 from bot.web.service import ChatService
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,12 @@ async def _close_when_signed_out(socket: WebSocket, service: ChatService) -> Non
 async def _handle(socket: WebSocket, service: ChatService, console: Console, event: dict) -> None:
     counsellor = console.counsellor
     kind = event.get("type")
-    conversation_id = str(event.get("conversation") or "")
+    conversation_id = str(event.get("conversation") or "")[:255]
+    if conversation_id and kind in PERMISSIONS and kind != "watch":
+        await service.check(counsellor, kind, conversation_id)  # the table decides, never the page
     if kind == "watch" and conversation_id:
+        messages = await service.read_transcript(counsellor, conversation_id)
         console.watching.add(conversation_id)
-        messages = await service.history(conversation_id, 0)
         await socket.send_json({"type": "transcript", "conversation": conversation_id, "messages": messages,
                                 "status": await service.status(conversation_id)})
     elif kind == "claim":

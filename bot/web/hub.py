@@ -73,6 +73,13 @@ class Hub:
         """Everyone signed in to a console now, once each."""
         return list({console.counsellor.id: console.counsellor for console in self.consoles.values()}.values())
 
+    def stop_watching(self, conversation_id: str, holder_id: int) -> None:
+        """A conversation someone now holds leaves the open consoles of the counsellors who may no longer see it
+        (bot/web/permissions.py: a counsellor sees their own, never another's)."""
+        for console in self.consoles.values():
+            if console.counsellor.role == "counsellor" and console.counsellor.id != holder_id:
+                console.watching.discard(conversation_id)
+
     def counsellors_online(self) -> int:
         return len(self.counsellors())
 

@@ -26,6 +26,7 @@ from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Counsellor, Hub
 from bot.web.messages import render
+from bot.web.permissions import may
 from bot.web.rasa import BotReply, BotTurn, RasaClient, RasaUnavailable, turn_from_answers
 
 log = logging.getLogger(__name__)
@@ -340,6 +341,26 @@ class ChatService:
             "counsellors": [{"id": c.id, "name": c.name} for c in self.hub.counsellors()],
         })
 
+    async def relation(self, counsellor: Counsellor, conversation_id: str) -> str:
+        """How the counsellor stands to the conversation (bot/web/permissions.py)."""
+        handoff = await self.db(handoffs.active, conversation_id)
+        if handoff is None:
+            return "bot"
+        if handoff.status == "waiting":
+            return "waiting"
+        return "holder" if handoff.counsellor_id == counsellor.id else "other"
+
+    async def check(self, counsellor: Counsellor, action: str, conversation_id: str) -> None:
+        """Raises PermissionError unless the permission table lets the counsellor do this to the conversation."""
+        if not may(counsellor.role, action, await self.relation(counsellor, conversation_id)):
+            raise PermissionError(f"{counsellor.role} may not {action} this conversation")
+
+    async def read_transcript(self, counsellor: Counsellor, conversation_id: str) -> List[dict]:
+        """The whole transcript for a console, if the table allows it; every read is in the audit log."""
+        await self.check(counsellor, "watch", conversation_id)
+        await self.db(_record_read, counsellor.id, conversation_id)
+        return await self.history(conversation_id, 0)
+
     async def claim(self, counsellor: Counsellor, handoff_id: int) -> Optional[str]:
         """The counsellor takes a waiting conversation; returns its id, or None if someone else got it first."""
         try:
@@ -357,6 +378,7 @@ class ChatService:
         joined = (render("web_counsellor_joined", counsellor=counsellor.display_name) if counsellor.display_name
                   else render("web_counsellor_joined_unnamed"))
         await self._say(conversation_id, "system", joined)
+        self.hub.stop_watching(conversation_id, counsellor.id)
         await self.hub.to_child(conversation_id, {"type": "status", "status": "active"})
         self.broadcast_queue()
 
@@ -387,7 +409,12 @@ class ChatService:
         await self._say(conversation_id, "system", render("web_counsellor_transfer"))
         await self.hub.to_consoles({"type": "note", "conversation": conversation_id, "author": counsellor.name,
                                     "text": f"Passed to {to.name}."}, watching=conversation_id)
+        self.hub.stop_watching(conversation_id, to.id)
         self.broadcast_queue()
+
+
+def _record_read(session, counsellor_id: int, conversation_id: str) -> None:
+    audit.record(session, session.get(User, counsellor_id), "transcript.read", f"conversation:{conversation_id}")
 
 
 def _transfer(session, conversation_id: str, counsellor: Counsellor, to: Counsellor) -> None:

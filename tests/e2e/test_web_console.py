@@ -399,3 +399,52 @@ def test_the_child_sees_the_counsellors_chosen_name_never_the_sign_in_name(assis
     message, everything_the_child_got = run(claimed())
     assert message["text"].startswith(joined)
     assert login not in json.dumps(everything_the_child_got)
+
+
+def test_who_may_read_a_held_conversation_is_decided_on_the_server_and_every_read_is_audited(assistant, web_url):
+    holder, other = add_user(assistant.database_url), add_user(assistant.database_url)
+    supervisor = add_user(assistant.database_url, role="supervisor")
+
+    async def work():
+        one, two, boss = (Console(web_url, name) for name in (holder, other, supervisor))
+        for console in (one, two, boss):
+            assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+        async with one, two, boss:
+            async with ChildPage(web_url) as child:
+                await child.send("hi")
+                await child.bot_messages_until_quiet()
+                await one.send(type="pick", conversation=child.conversation)
+                await one.next_event(lambda e: e["type"] == "claimed")
+                await child.send("he has my pics")
+                page = {name: console.http.get(f"/console/conversations/{child.conversation}").status_code
+                        for name, console in (("holder", one), ("other", two), ("supervisor", boss))}
+                refused = {}
+                for action in ("watch", "note"):
+                    await two.send(type=action, conversation=child.conversation, text="peeking")
+                    refused[action] = await two.next_event(lambda e: e["type"] in ("error", "transcript", "note"))
+                await boss.send(type="watch", conversation=child.conversation)
+                seen_by_boss = await boss.next_event(lambda e: e["type"] == "transcript")
+                await one.send(type="watch", conversation=child.conversation)
+                await one.next_event(lambda e: e["type"] == "transcript")
+                return child.conversation, page, refused, seen_by_boss, two.events
+
+    conversation, page, refused, seen_by_boss, seen_by_other = run(work())
+    assert page == {"holder": 200, "other": 403, "supervisor": 200}
+    assert refused["watch"]["type"] == "error" and refused["note"]["type"] == "error"
+    assert not any(event.get("conversation") == conversation and event["type"] in ("transcript", "message")
+                   for event in seen_by_other)
+    assert "he has my pics" in [message["text"] for message in seen_by_boss["messages"]]
+    readers = {detail for target, detail in _reads(assistant.database_url, conversation)}
+    assert any(holder in reader for reader in readers) and any(supervisor in reader for reader in readers)
+    assert not any(other in reader for reader in readers)
+
+
+def _reads(database_url: str, conversation: str) -> list:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text(
+                "SELECT target, user_name FROM audit_log WHERE action = 'transcript.read' AND target = :t"),
+                {"t": f"conversation:{conversation}"}).all()
+    finally:
+        engine.dispose()

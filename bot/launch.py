@@ -186,7 +186,7 @@ def rasa_server(port: int, action_port: int, token: str, model: Path, endpoints:
     return Server(
         name=name,
         command=[sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--interface", LOOPBACK, "--port", str(port),
-                 "--auth-token", token, "--model", str(model), "--endpoints", str(endpoints),
+                 f"--auth-token={token}", "--model", str(model), "--endpoints", str(endpoints),
                  "--credentials", "credentials.yml"],
         env={**env, "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook"},
         health_url=f"http://{LOOPBACK}:{port}/", log_file=log_file)

@@ -59,3 +59,15 @@ def telemetry_on(tmp_path, *lines: str) -> bool:
 def test_rasa_sends_no_telemetry_and_no_crash_report_even_when_nobody_said_so(tmp_path):
     assert telemetry_on(tmp_path), "Rasa no longer sends telemetry unless asked: the fix in bot/rasa_server.py can go"
     assert not telemetry_on(tmp_path, "from bot.rasa_server import apply_fixes", "apply_fixes()")
+
+
+def test_an_api_token_that_starts_with_a_dash_reaches_rasa_whole(tmp_path):
+    # secrets.token_urlsafe starts with "-" one time in 64: given as a separate word, argparse took it for an option
+    from rasa.__main__ import create_argument_parser
+
+    from bot.launch import rasa_server
+
+    server = rasa_server(5005, 5055, "-starts-with-a-dash", tmp_path / "model.tar.gz", tmp_path / "endpoints.yml",
+                         env={}, log_file=None)
+    arguments = create_argument_parser().parse_args(server.command[3:])
+    assert arguments.auth_token == "-starts-with-a-dash"

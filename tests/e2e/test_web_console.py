@@ -200,13 +200,21 @@ def _account_id(database_url: str, name: str, disable: bool = False) -> int:
 
 
 def _audit_of(database_url: str, action: str) -> list:
+    """(target, who, detail) of every audit entry of that action."""
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            return connection.execute(sa.text("SELECT target, detail FROM audit_log WHERE action = :a"),
+            return connection.execute(sa.text("SELECT target, user_name, detail FROM audit_log WHERE action = :a"),
                                       {"a": action}).all()
     finally:
         engine.dispose()
+
+
+async def _claimed_at_risk(console: Console, child: ChildPage) -> None:
+    """The child sends a risk message and the counsellor claims them from the queue."""
+    await child.send("i took a load of pills")
+    waiting = await console.waiting_entry(child.conversation)
+    await console.send(type="claim", handoff=waiting["handoff_id"])
 
 
 def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
@@ -251,7 +259,7 @@ def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
     assert "Another person from our team is taking over." in " ".join(child_texts)
     assert second not in " ".join(child_texts) and "Passed to" not in " ".join(child_texts)
     assert reply["text"] == "Hi, I'm taking over." and "counsellor" not in reply  # no sign-in name to the child
-    assert any(second in detail for _target, detail in _audit_of(assistant.database_url, "handoff.transfer"))
+    assert any(second in detail for _target, _who, detail in _audit_of(assistant.database_url, "handoff.transfer"))
 
 
 def test_a_counsellor_picks_a_child_chatting_with_the_bot_and_typing_shows_both_ways(web_url, counsellor_name):
@@ -329,9 +337,7 @@ def test_after_a_counsellor_ends_the_chat_the_bot_carries_on_helping(web_url, co
         async with console:
             await console.next_event(lambda e: e["type"] == "queue")
             async with ChildPage(web_url) as child:
-                await child.send("i took a load of pills")
-                waiting = await console.waiting_entry(child.conversation)
-                await console.send(type="claim", handoff=waiting["handoff_id"])
+                await _claimed_at_risk(console, child)
                 await console.next_event(lambda e: e["type"] in ("claimed", "taken"))
                 await child.send("im scared")
                 await console.send(type="end", conversation=child.conversation)
@@ -386,9 +392,7 @@ def test_the_child_sees_the_counsellors_chosen_name_never_the_sign_in_name(assis
         async with console:
             await console.next_event(lambda e: e["type"] == "queue")
             async with ChildPage(web_url) as child:
-                await child.send("i took a load of pills")
-                waiting = await console.waiting_entry(child.conversation)
-                await console.send(type="claim", handoff=waiting["handoff_id"])
+                await _claimed_at_risk(console, child)
                 joined_message = await child.next_event(lambda e: e["type"] == "message" and "has joined" in e["text"])
                 await console.send(type="reply", conversation=child.conversation, id="n1", text="Hi, are you safe?")
                 await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
@@ -434,17 +438,7 @@ def test_who_may_read_a_held_conversation_is_decided_on_the_server_and_every_rea
     assert not any(event.get("conversation") == conversation and event["type"] in ("transcript", "message")
                    for event in seen_by_other)
     assert "he has my pics" in [message["text"] for message in seen_by_boss["messages"]]
-    readers = {detail for target, detail in _reads(assistant.database_url, conversation)}
+    readers = {who for target, who, _detail in _audit_of(assistant.database_url, "transcript.read")
+               if target == f"conversation:{conversation}"}
     assert any(holder in reader for reader in readers) and any(supervisor in reader for reader in readers)
     assert not any(other in reader for reader in readers)
-
-
-def _reads(database_url: str, conversation: str) -> list:
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(sa.text(
-                "SELECT target, user_name FROM audit_log WHERE action = 'transcript.read' AND target = :t"),
-                {"t": f"conversation:{conversation}"}).all()
-    finally:
-        engine.dispose()

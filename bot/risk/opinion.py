@@ -17,9 +17,9 @@ IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
 # How sure the model must be that a message is this level or worse. Chosen for recall first on the development
 # sets, with false alarms on harmless messages kept to about 1 in 20 (docs/risk-evaluation.md).
 RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.60, HIGH: 0.65, CONCERN: 0.90}
-# ... and to overrule the rules' own reading of the words: on the development sets of 2026-12-07 no threshold
-# under 1 overruled an idiom or a denial more often rightly than wrongly, so the rules' reading stands.
-OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 1.01, HIGH: 1.01, CONCERN: 1.01}
+# ... and to overrule the rules' own reading of the words (an idiom, a denial): only when all but sure. With the
+# corpus of 2026-12-07 (10,381 lines) 0.95 was the best on every development set; below it idioms were overruled.
+OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.95, HIGH: 0.95, CONCERN: 0.95}
 # A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message, and the
 # rules read the two together.
 UNFINISHED = {"to", "the", "a", "an", "my", "i", "and", "of", "on", "in", "at", "going", "gonna", "wanna", "am", "is",

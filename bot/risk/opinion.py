@@ -61,7 +61,7 @@ def combine(verdict: RiskAssessment, reading: Optional[Reading], rules_read_it: 
         return verdict
     kind = reading.kind_for(level) if level > CONCERN or verdict.kind == "none" else verdict.kind
     about = verdict.about if verdict.level > RiskLevel.NONE else reading.about
-    evidence = verdict.evidence + (Evidence(f"model.{level.value}", f"p={reading.at_least[level]:.2f}"),)
+    evidence = verdict.evidence + (Evidence(f"model.{level.value}", f"(read for its meaning, {reading.at_least[level]:.0%} sure)"),)
     return replace(verdict, level=level, kind=kind, about=about, evidence=evidence)
 
 

@@ -81,6 +81,7 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
 FROZEN_BLIND_SETS = {
     "blind2.tsv": ({RiskLevel.IMMINENT: (69, 90), RiskLevel.HIGH: (101, 112), RiskLevel.CONCERN: (48, 80)}, 7, 16),
     "blind3.tsv": ({RiskLevel.IMMINENT: (92, 115), RiskLevel.HIGH: (109, 140), RiskLevel.CONCERN: (68, 95)}, 17, 27),
+    "blind4.tsv": ({RiskLevel.IMMINENT: (54, 65), RiskLevel.HIGH: (63, 75), RiskLevel.CONCERN: (39, 50)}, 6, 13),
 }
 
 

@@ -1,4 +1,6 @@
 """The learned model: it only adds to the rules, reads meaning in any language, and scores as sklearn would."""
+import re
+
 import pytest
 
 from bot.risk import RiskLevel, assess
@@ -52,7 +54,10 @@ def test_what_the_model_found_is_named_in_the_evidence():
     by_model = [e for e in found if assess(e.text, use_model=False).level == RiskLevel.NONE]
     assert by_model, "the model found nothing the rules missed"
     for example in by_model:
-        assert assess(example.text).evidence[-1].rule.startswith("model.")
+        said = assess(example.text).evidence[-1]
+        assert said.rule.startswith("model.")
+        # A counsellor reads this in the queue's "Words that raised the risk": words, not a bare probability.
+        assert re.fullmatch(r"\(read for its meaning, \d{1,3}% sure\)", said.words), said.words
 
 
 def test_a_fragment_is_left_to_the_window_over_earlier_messages():

@@ -77,11 +77,13 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
 
 
 # RATCHETS on the later blind sets, frozen as development sets once measured (docs/risk-evaluation.md): counts
-# reached on 2026-12-07, session 2 (right at each level, of how many; harmless messages flagged; imminent/high called none).
+# reached on 2026-12-07, session 3 (right at each level, of how many; harmless messages flagged; imminent/high called none).
+# blind2's false alarms rose by one (7 to 8) as the household-poisoning writers came in, for 3 to 8 fewer crises
+# called none on every set: recall wins.
 FROZEN_BLIND_SETS = {
-    "blind2.tsv": ({RiskLevel.IMMINENT: (69, 90), RiskLevel.HIGH: (101, 112), RiskLevel.CONCERN: (48, 80)}, 7, 16),
-    "blind3.tsv": ({RiskLevel.IMMINENT: (92, 115), RiskLevel.HIGH: (109, 140), RiskLevel.CONCERN: (68, 95)}, 17, 27),
-    "blind4.tsv": ({RiskLevel.IMMINENT: (54, 65), RiskLevel.HIGH: (63, 75), RiskLevel.CONCERN: (39, 50)}, 6, 13),
+    "blind2.tsv": ({RiskLevel.IMMINENT: (70, 90), RiskLevel.HIGH: (102, 112), RiskLevel.CONCERN: (49, 80)}, 8, 13),
+    "blind3.tsv": ({RiskLevel.IMMINENT: (98, 115), RiskLevel.HIGH: (109, 140), RiskLevel.CONCERN: (69, 95)}, 16, 19),
+    "blind4.tsv": ({RiskLevel.IMMINENT: (56, 65), RiskLevel.HIGH: (65, 75), RiskLevel.CONCERN: (41, 50)}, 4, 11),
 }
 
 

@@ -17,7 +17,7 @@ DISTRESS = {"😭", "😢", "😞", "😔", "😿", "💔", "🥀", "🆘", "�
 _RIDERS = {"\u200d", "\ufe0f", "\ufe0e", *(chr(code) for code in range(0x1F3FB, 0x1F400))}
 
 
-def _symbols(text: str) -> Optional[str]:
+def emoji_only(text: str) -> Optional[str]:
     """The message's emoji, or None when it has a letter or a digit in it (words, which the rules read)."""
     kept = []
     for character in text:
@@ -31,7 +31,7 @@ def _symbols(text: str) -> Optional[str]:
 
 def emoji_only_reading(text: str) -> Optional[RiskAssessment]:
     """The risk in a message of emoji alone; None for a message with words, or with no emoji of risk."""
-    symbols = _symbols(text)
+    symbols = emoji_only(text)
     if symbols is None:
         return None
     means = [MEANS[symbol] for symbol in symbols if symbol in MEANS]

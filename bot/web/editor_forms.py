@@ -97,7 +97,9 @@ def diff_table(old, new, old_label: str, new_label: str) -> Markup:
         return yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=90).splitlines() if body else []
     table = difflib.HtmlDiff(wrapcolumn=60).make_table(lines(old), lines(new), old_label, new_label,
                                                        context=True, numlines=2)
-    return Markup(table)
+    # difflib leaves the headers of its jump-to-change columns empty, which a screen reader announces as nothing
+    return Markup(table.replace('<th class="diff_next"><br /></th>',
+                                '<th class="diff_next"><span class="visually-hidden">Jump to a change</span></th>'))
 
 
 def is_stale(entry: dict, today: date, days: int) -> bool:

@@ -66,6 +66,21 @@ def test_emoji_alone_that_tell_of_distress_or_means_get_the_risk_answer(chat, em
     assert not any(reply.startswith("Okay") for reply in replies), replies
 
 
+@pytest.mark.parametrize("emoji", ["🙈🙈🙈", "🤷‍♀️", "💀", "👀👀"])
+def test_other_emoji_alone_get_a_gentle_question_in_words_not_a_brush_off(assistant, chat, emoji):
+    assert parse(assistant, emoji)["intent"]["name"] == "only_emoji"
+    replies = chat.say(emoji)
+    assert "tell me a bit more in words" in replies[0]["text"], replies
+    assert {"/disclose_blackmail", "/feeling_upset", "/request_human"} <= {
+        button["payload"] for button in replies[0].get("buttons", [])}
+    assert not any(reply.get("text", "").startswith("Okay") for reply in replies), replies
+
+
+@pytest.mark.parametrize("emoji, intent", [("👍", "affirm"), ("👍🏽👍🏽", "affirm"), ("👎", "deny"), ("❌", "deny")])
+def test_a_thumbs_up_or_down_alone_is_a_yes_or_a_no(assistant, emoji, intent):
+    assert parse(assistant, emoji)["intent"]["name"] == intent
+
+
 def test_risk_split_over_two_messages_is_caught(chat):
     chat.say("im going to")
     replies = chat.texts("end it tonight")

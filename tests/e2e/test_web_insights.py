@@ -9,7 +9,7 @@ from bot.web.auth import home_for
 from bot.web.client import ChildPage, Console
 from bot.web.insights import ChildTurn, fallback_kind
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, parse
-from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, browser, serious_violations, sign_in  # noqa: F401
+from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, browser, accessibility_violations, sign_in  # noqa: F401
 
 # Words no intent knows (nlu_fallback or out_of_scope); the test checks the model agrees before relying on it.
 NONSENSE = "flurbo wizzle quonk splatterdash"
@@ -75,7 +75,7 @@ def test_staff_see_the_charts_and_what_the_bot_did_not_understand(child_chatted,
     expect(page.locator("#waits")).not_to_contain_text("none claimed")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "insights.png"), full_page=True)
-    assert serious_violations(page) == []
+    assert accessibility_violations(page) == []
 
     with page.expect_download(timeout=WAIT_MS) as download:
         page.get_by_role("link", name="Download them as Rasa NLU training data").click()

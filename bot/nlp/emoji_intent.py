@@ -1,0 +1,61 @@
+"""Rasa NLU component: a message of emoji alone is never guessed at by the classifier.
+
+Character n-grams make the classifier place "🙈🙈" or "🤷" among intents it learnt from words, and the child
+got "Okay. Is there something else I can help with?". A thumbs up or down answers a yes/no question; any
+other emoji-only message becomes `only_emoji`, which gets a gentle question in words. Emoji of distress or
+of a means of harm are the risk detector's (bot/risk/emoji.py), which runs after this and wins.
+"""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.risk.emoji import emoji_only
+
+ONLY_EMOJI_INTENT = "only_emoji"
+YES = set("👍👌✅☑✔🆗")
+NO = set("👎❌✖🙅🚫")
+
+
+def emoji_intent(text: str) -> Optional[str]:
+    """The intent a message of emoji alone stands for; None when the message has words in it."""
+    symbols = emoji_only(text)
+    if symbols is None:
+        return None
+    if set(symbols) <= YES:
+        return "affirm"
+    if set(symbols) <= NO:
+        return "deny"
+    return ONLY_EMOJI_INTENT
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmojiOnlyIntent(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EmojiOnlyIntent":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            name = emoji_intent(message.get(TEXT) or "")
+            if name is None:
+                continue
+            intent = {"name": name, "confidence": 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+        return messages

@@ -78,6 +78,11 @@ class RedisHub(Hub):
         await super().to_consoles(event, watching)
         self._publish({"to": "consoles", "watching": watching, "event": event})
 
+    def stop_watching(self, conversation_id: str, holder_id: int) -> None:
+        """On every instance: a console elsewhere must stop seeing a chat someone here has just taken."""
+        super().stop_watching(conversation_id, holder_id)
+        self._publish({"to": "stop_watching", "conversation": conversation_id, "holder": holder_id})
+
     def _publish(self, envelope: dict) -> None:
         if self.outbox.full():
             self.outbox.get_nowait()
@@ -117,6 +122,8 @@ class RedisHub(Hub):
             self.elsewhere = {**self.elsewhere, envelope["from"]: envelope["presence"]}
         elif envelope["to"] == "child":
             await super().to_child(envelope["conversation"], envelope["event"])
+        elif envelope["to"] == "stop_watching":
+            super().stop_watching(envelope["conversation"], envelope["holder"])
         else:
             await super().to_consoles(envelope["event"], envelope.get("watching"))
 

@@ -24,6 +24,39 @@ def test_a_counsellor_on_one_instance_takes_a_child_on_the_other(assistant, post
         check_handoff(asyncio.run(handoff(child_side, name, console_url=console_side)))
 
 
+def test_a_chat_taken_on_one_instance_leaves_the_open_console_of_another_counsellor_on_the_other(
+        assistant, postgres_database_url, tmp_path):
+    upgrade(postgres_database_url)
+    taker, onlooker = add_user(postgres_database_url), add_user(postgres_database_url)
+    with redis_server() as redis, ExitStack() as stack:
+        first, second = two_instances(stack, postgres_database_url, assistant.rasa_url, redis.url, tmp_path)
+
+        async def work():
+            takes, looks = Console(first, taker), Console(second, onlooker)
+            for console in (takes, looks):
+                assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+            async with takes, looks, ChildPage(first) as child:
+                await child.send("hi")
+                await child.bot_messages_until_quiet()
+                await looks.send(type="watch", conversation=child.conversation)  # a chat with the bot: allowed
+                await looks.next_event(lambda e: e["type"] == "transcript")
+                await child.send("can someone help me")
+                await looks.next_event(lambda e: e["type"] == "message" and e["text"] == "can someone help me")
+                await takes.send(type="pick", conversation=child.conversation)
+                await takes.next_event(lambda e: e["type"] == "claimed")
+                await takes.send(type="watch", conversation=child.conversation)
+                await takes.next_event(lambda e: e["type"] == "transcript")
+                await child.send("he has my address")
+                await takes.next_event(lambda e: e["type"] == "message" and e["text"] == "he has my address")
+                try:
+                    return await looks.next_event(
+                        lambda e: e["type"] == "message" and e.get("text") == "he has my address", timeout=3)
+                except asyncio.TimeoutError:
+                    return None
+
+        assert asyncio.run(work()) is None
+
+
 def test_with_redis_stopped_each_instance_carries_on_and_shares_again_when_it_returns(
         assistant, postgres_database_url, tmp_path):
     upgrade(postgres_database_url)

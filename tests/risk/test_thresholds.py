@@ -84,6 +84,7 @@ FROZEN_BLIND_SETS = {
     "blind2.tsv": ({RiskLevel.IMMINENT: (70, 90), RiskLevel.HIGH: (102, 112), RiskLevel.CONCERN: (49, 80)}, 8, 13),
     "blind3.tsv": ({RiskLevel.IMMINENT: (98, 115), RiskLevel.HIGH: (109, 140), RiskLevel.CONCERN: (69, 95)}, 16, 19),
     "blind4.tsv": ({RiskLevel.IMMINENT: (56, 65), RiskLevel.HIGH: (65, 75), RiskLevel.CONCERN: (41, 50)}, 4, 11),
+    "blind5.tsv": ({RiskLevel.IMMINENT: (54, 65), RiskLevel.HIGH: (61, 75), RiskLevel.CONCERN: (35, 48)}, 6, 14),
 }
 
 

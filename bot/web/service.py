@@ -280,11 +280,15 @@ class ChatService:
             await self._say(conversation_id, "bot", render("web_person_already_here"))
             return
         if handoff and self.hours.is_open() and self.hub.counsellors_online():
-            ahead = (await self.db(handoffs.position, conversation_id) or 1) - 1
-            await self._say(conversation_id, "bot", render("web_already_waiting", ahead=str(ahead)))
+            ahead = await self._ahead(conversation_id)
+            await self._say(conversation_id, "bot", render("web_already_waiting", ahead=ahead))
             return
         await self._queue(conversation_id, "child_asked", "none", [], handoff, asked=True)
         await self._tell_about_handoff(conversation_id)
+
+    async def _ahead(self, conversation_id: str) -> str:
+        """How many children are before this one in the line, as the child is told it."""
+        return str((await self.db(handoffs.position, conversation_id) or 1) - 1)
 
     async def _queue(self, conversation_id, reason, level, evidence, existing, asked=False) -> bool:
         """Queues the conversation for a counsellor; True when the child should now be told about it."""
@@ -301,8 +305,7 @@ class ChatService:
         elif self.hub.counsellors_online() == 0:
             texts = [render("web_no_counsellor_online")]
         else:
-            ahead = (await self.db(handoffs.position, conversation_id) or 1) - 1
-            texts = [render("web_person_coming"), render("web_queue_ahead", ahead=str(ahead))]
+            texts = [render("web_person_coming"), render("web_queue_ahead", ahead=await self._ahead(conversation_id))]
         for text in texts + ([] if numbers_given else [render("web_numbers", region)]):
             await self._say(conversation_id, "bot", text)
         await self.hub.to_child(conversation_id, {"type": "status", "status": await self.status(conversation_id)})

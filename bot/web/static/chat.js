@@ -20,6 +20,8 @@
   let state = load();
   let socket = null;
   let retry = 0;
+  let welcomed = false; // the server has answered this connection's hello
+  let pictureRefusalOwed = false;
   let typingTimer = null;
   let lastTypingSent = 0;
   const outbox = new Map(); // client id -> {text, payload}: sent but not yet acknowledged
@@ -156,6 +158,7 @@
     socket = new WebSocket(scheme + location.host + "/ws/chat");
     socket.onopen = function () {
       retry = 0;
+      welcomed = false;
       socket.send(JSON.stringify({ type: "hello", conversation: state.conversation || null, after: state.after || 0 }));
     };
     socket.onmessage = function (frame) {
@@ -164,7 +167,9 @@
         state.conversation = event.conversation;
         save();
         connection.hidden = true;
+        welcomed = true;
         outbox.forEach(function (message, id) { transmit(id, message); }); // resend what was not acknowledged
+        answerPictureRefusal();
       } else if (event.type === "message") {
         showMessage(event);
       } else if (event.type === "ack") {
@@ -261,13 +266,20 @@
     }
   });
 
-  // Pictures and files are never taken: refuse kindly, whether pasted or dropped.
+  // Pictures and files are never taken: refuse kindly, whether pasted or dropped. The server words the refusal; a
+  // picture pasted before the connection is ready gets it as soon as it is.
   function refuseFiles(event) {
     const items = event.clipboardData ? event.clipboardData.files : (event.dataTransfer ? event.dataTransfer.files : []);
     if (items && items.length) {
       event.preventDefault();
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "picture" }));
+      pictureRefusalOwed = true;
+      answerPictureRefusal();
     }
+  }
+  function answerPictureRefusal() {
+    if (!pictureRefusalOwed || !welcomed || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: "picture" }));
+    pictureRefusalOwed = false;
   }
   document.addEventListener("paste", refuseFiles);
   document.addEventListener("drop", refuseFiles);

@@ -11,10 +11,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.intent import put_intent_first
 from bot.risk.emoji import emoji_only
 
 ONLY_EMOJI_INTENT = "only_emoji"
@@ -54,8 +55,5 @@ class EmojiOnlyIntent(GraphComponent):
             name = emoji_intent(message.get(TEXT) or "")
             if name is None:
                 continue
-            intent = {"name": name, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            put_intent_first(message, name)
         return messages

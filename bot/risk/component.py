@@ -18,10 +18,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.intent import put_intent_first
 from bot.risk import Evidence, RiskLevel, assess, warm_up
 from bot.risk.cues import crisis_cues
 
@@ -98,10 +99,7 @@ class RiskDetector(GraphComponent):
         if level == RiskLevel.NONE:
             return
 
-        intent = {"name": intent_name, "confidence": 1.0}
-        message.set(INTENT, intent, add_to_output=True)
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent["name"]]
-        message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+        put_intent_first(message, intent_name)
 
         kind = "manipulation" if result.manipulation else result.kind
         values = {

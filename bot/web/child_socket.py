@@ -83,6 +83,11 @@ def _valid_id(value) -> Optional[str]:
     return None
 
 
+def _seq(value) -> int:
+    """A seq the page says it has seen; anything but a whole number (true and false are not) is 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 async def _notice(socket: WebSocket, name: str, refused: Optional[str] = None) -> None:
     await socket.send_json({"type": "notice", "text": render(name), "refused": refused})
 
@@ -91,8 +96,7 @@ async def _hello(socket: WebSocket, service: ChatService) -> str:
     """Waits for the page's hello; answers with the conversation and everything the page has not seen."""
     event = await _receive(socket)
     conversation_id = _valid_id(event.get("conversation")) or new_conversation_id()
-    after = event.get("after") if isinstance(event.get("after"), int) else 0
-    after = min(max(0, after), MAX_SEQ)
+    after = min(max(0, _seq(event.get("after"))), MAX_SEQ)
     service.hub.add_child(conversation_id, socket)
     await socket.send_json({"type": "welcome", "conversation": conversation_id,
                             "status": await service.status(conversation_id)})

@@ -320,6 +320,7 @@ def test_any_text_a_child_sends_is_stored_once_and_answered(assistant, web_url, 
                                  st.one_of(st.integers(), st.integers(min_value=2**31), _junk_json())),
                        _junk_json()),
        as_text=st.booleans())
+@example(first={"type": "hello", "conversation": None, "after": True}, as_text=True)
 @example(first={"type": "hello", "conversation": None, "after": 2**70}, as_text=True)
 @example(first={"type": "hello", "conversation": None, "after": -2**70}, as_text=True)
 @example(first={"type": "hello", "conversation": "é" * 10, "after": 1.5}, as_text=True)

@@ -1,4 +1,5 @@
 """Turns what the child says about their country and age into the region and age band slots."""
+
 from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker

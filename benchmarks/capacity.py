@@ -2,6 +2,7 @@
 with p95 under a second (stepping up until a step is over, bounded in steps and time): conversations that send
 again as soon as they are answered (the most load a conversation can make), and conversations at a child's pace
 (a message every CHILD_PAUSE_SECONDS or so, the time to read an answer and type a short one)."""
+
 import asyncio
 import time
 from typing import List, Tuple
@@ -39,13 +40,16 @@ async def memory_per_conversation(web_url: str, pids: dict, conversations: int =
         pages += await asyncio.gather(*(open_chat() for _ in range(min(10, conversations - len(pages)))))
     after = {name: rss(pid) for name, pid in pids.items()}
     await asyncio.gather(*(page.__aexit__(None, None, None) for page in pages))
-    return [f"memory, {name}: RSS {before[name] / MB:.0f} MB -> {after[name] / MB:.0f} MB with {conversations} "
-            f"open conversations: {(after[name] - before[name]) / conversations / 1024:.0f} KB per conversation"
-            for name in pids]
+    return [
+        f"memory, {name}: RSS {before[name] / MB:.0f} MB -> {after[name] / MB:.0f} MB with {conversations} "
+        f"open conversations: {(after[name] - before[name]) / conversations / 1024:.0f} KB per conversation"
+        for name in pids
+    ]
 
 
-async def capacity(web_url: str, rasa_url: str, rounds: int = 1, steps=STEPS,
-                   pause: float = 0) -> Tuple[List[dict], List[str]]:
+async def capacity(
+    web_url: str, rasa_url: str, rounds: int = 1, steps=STEPS, pause: float = 0
+) -> Tuple[List[dict], List[str]]:
     """Steps up the concurrent conversations until a step's p95 is over a second (or its replies time out).
     With a `pause`, each conversation waits about that long between an answer and its next message."""
     rows, held, over = [], 0, None
@@ -54,9 +58,13 @@ async def capacity(web_url: str, rasa_url: str, rounds: int = 1, steps=STEPS,
     for conversations in steps:
         wait_until_idle(rasa_url)
         try:
-            result = await through_web_app(web_url, conversations, rounds, pause=pause,
-                                           name=f"capacity step: web app, {conversations} at once, "
-                                                f"{'paced' if pause else 'no pause'}")
+            result = await through_web_app(
+                web_url,
+                conversations,
+                rounds,
+                pause=pause,
+                name=f"capacity step: web app, {conversations} at once, {'paced' if pause else 'no pause'}",
+            )
         except asyncio.TimeoutError:  # a reply took longer than the client waits for one: far over
             over = f"{conversations}, had replies over {WAIT_SECONDS} s"
             break
@@ -69,5 +77,7 @@ async def capacity(web_url: str, rasa_url: str, rounds: int = 1, steps=STEPS,
         if time.monotonic() - started > CAPACITY_SECONDS:
             over = f"not run: the steps took over {CAPACITY_SECONDS} s"
             break
-    return rows, [f"one web app instance, {how}: largest step with p95 under 1 s: {held} concurrent "
-                  f"conversations (next step: {over or 'none, the cap'})"]
+    return rows, [
+        f"one web app instance, {how}: largest step with p95 under 1 s: {held} concurrent "
+        f"conversations (next step: {over or 'none, the cap'})"
+    ]

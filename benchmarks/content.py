@@ -1,4 +1,5 @@
 """How long a change staff publish takes to reach a child: from the publish to the first reply that holds it."""
+
 import time
 import uuid
 from typing import List
@@ -30,8 +31,10 @@ def _seconds_until_replied(rasa_url: str, text: str) -> float:
     started = time.monotonic()
     with httpx.Client(base_url=rasa_url, timeout=30) as client:
         while time.monotonic() - started < GIVE_UP_SECONDS:
-            replies = client.post("/webhooks/rest/webhook",
-                                  json={"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": "should i pay him"}).json()
+            replies = client.post(
+                "/webhooks/rest/webhook",
+                json={"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": "should i pay him"},
+            ).json()
             if any(text in reply.get("text", "") for reply in replies):
                 return time.monotonic() - started
     raise TimeoutError(f"the published change did not reach a child in {GIVE_UP_SECONDS} s")

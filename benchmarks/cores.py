@@ -2,6 +2,7 @@
 servers, PostgreSQL, Redis, nginx and the load itself) on the others, as when Rasa and the web tier run on
 separate machines or pods. Both paths of a measure then have the same cores for Rasa: the ratio shows the delay
 the web app adds, not the CPU it takes from a Rasa sharing its cores."""
+
 import os
 from typing import Iterable, Set
 
@@ -45,5 +46,7 @@ def pin_rasa_apart(servers: Servers, rasa_cores: Set[int]) -> str:
         for process in _tree(server.process.pid):
             _pin(process, cores)
     _pin(psutil.Process(), rest)
-    return (f"Rasa servers on cores {sorted(rasa_cores)}; web apps, action servers, databases, nginx and the load "
-            f"on cores {sorted(rest)}")
+    return (
+        f"Rasa servers on cores {sorted(rasa_cores)}; web apps, action servers, databases, nginx and the load "
+        f"on cores {sorted(rest)}"
+    )

@@ -1,5 +1,6 @@
 """The CPU time each part of a setup spends per reply, so a ratio against bare Rasa says where the difference went:
 on a machine whose cores all parts share, every millisecond the web app spends is one Rasa cannot."""
+
 import re
 from collections import Counter
 from typing import Dict

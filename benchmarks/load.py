@@ -1,6 +1,7 @@
 """The load the benchmarks send: conversations through Rasa's bare REST channel or through the web app's WebSocket,
 and children's risk messages watched from a counsellor's console. Every function is bounded in count; every wait
 has a timeout."""
+
 import asyncio
 import random
 import sys
@@ -12,8 +13,14 @@ import httpx
 
 from bot.web.client import ChildPage, Console
 
-MESSAGES = ["hi", "he says he will send my pics to everyone", "should i pay him", "how do i block him",
-            "can i get the pics taken down", "thanks"]
+MESSAGES = [
+    "hi",
+    "he says he will send my pics to everyone",
+    "should i pay him",
+    "how do i block him",
+    "can i get the pics taken down",
+    "thanks",
+]
 PASSWORD = "benchmark password 123"
 RASA_TIMEOUT_SECONDS = 60
 
@@ -40,9 +47,14 @@ def percentile(values: List[float], share: float) -> float:
 
 
 def row(name: str, latencies: List[float], seconds: Optional[float] = None) -> dict:
-    return {"name": name, "p50": percentile(latencies, .5) * 1000, "p95": percentile(latencies, .95) * 1000,
-            "p99": percentile(latencies, .99) * 1000, "count": len(latencies),
-            "per_second": len(latencies) / seconds if seconds else None}
+    return {
+        "name": name,
+        "p50": percentile(latencies, 0.5) * 1000,
+        "p95": percentile(latencies, 0.95) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+        "count": len(latencies),
+        "per_second": len(latencies) / seconds if seconds else None,
+    }
 
 
 def _ids(conversations: int, ids: Optional[Sequence[str]]) -> List[Optional[str]]:
@@ -62,43 +74,52 @@ async def _timed_turns(rounds: int, say: Callable[[str], Awaitable], pause: floa
             await say(text)
             latencies.append(time.perf_counter() - started)
             if pause:
-                await asyncio.sleep(random.uniform(.5, 1.5) * pause)
+                await asyncio.sleep(random.uniform(0.5, 1.5) * pause)
     return latencies
 
 
-async def _all_at_once(name: str, conversation: Callable[[Optional[str]], Awaitable[List[float]]],
-                       ids: List[Optional[str]]) -> dict:
+async def _all_at_once(
+    name: str, conversation: Callable[[Optional[str]], Awaitable[List[float]]], ids: List[Optional[str]]
+) -> dict:
     started = time.perf_counter()
     results = await asyncio.gather(*(conversation(one_id) for one_id in ids))
     return row(name, [x for r in results for x in r], time.perf_counter() - started)
 
 
-async def bare_rasa(rasa_url: str, conversations: int, rounds: int, senders: Optional[Sequence[str]] = None,
-                    name: Optional[str] = None) -> dict:
+async def bare_rasa(
+    rasa_url: str, conversations: int, rounds: int, senders: Optional[Sequence[str]] = None, name: Optional[str] = None
+) -> dict:
     """Each conversation sends MESSAGES `rounds` times, one after the other; all conversations at once."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(base_url=rasa_url, timeout=RASA_TIMEOUT_SECONDS, limits=limits) as client:
+
         async def one(sender: Optional[str]) -> List[float]:
             sender = sender or uuid.uuid4().hex
 
             async def say(text: str) -> None:
                 response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
                 response.raise_for_status()
+
             return await _timed_turns(rounds, say)
 
-        return await _all_at_once(name or f"bare Rasa REST, {conversations} at once", one,
-                                  _ids(conversations, senders))
+        return await _all_at_once(name or f"bare Rasa REST, {conversations} at once", one, _ids(conversations, senders))
 
 
-async def through_web_app(web_url: str, conversations: int, rounds: int, ids: Optional[Sequence[str]] = None,
-                          name: Optional[str] = None, pause: float = 0) -> dict:
+async def through_web_app(
+    web_url: str,
+    conversations: int,
+    rounds: int,
+    ids: Optional[Sequence[str]] = None,
+    name: Optional[str] = None,
+    pause: float = 0,
+) -> dict:
     """Time from sending a message to the bot's last reply to it (the page shows the whole answer)."""
+
     async def one(conversation: Optional[str]) -> List[float]:
         async with ChildPage(web_url, conversation) as page:
             return await _timed_turns(rounds, page.say, pause)
 
-    return await _all_at_once(name or f"web app WebSocket, {conversations} at once", one,
-                              _ids(conversations, ids))
+    return await _all_at_once(name or f"web app WebSocket, {conversations} at once", one, _ids(conversations, ids))
 
 
 async def risk_to_console(web_url: str, counsellor: str, children: int, rounds: int) -> dict:

@@ -3,6 +3,7 @@
 Rasa keeps a conversation's events without bound; what matters is whether each new reply gets slower as they grow.
 The conversations are built through Rasa's bare REST channel, then measured through both that and the web app.
 """
+
 import time
 import uuid
 from typing import List, Tuple
@@ -23,8 +24,9 @@ def build(rasa_url: str, turns: int) -> Tuple[str, float]:
         for turn in range(turns):
             if time.monotonic() - started > BUILD_SECONDS:
                 raise TimeoutError(f"built only {turn} of {turns} turns in {BUILD_SECONDS} s")
-            client.post("/webhooks/rest/webhook",
-                        json={"sender": sender, "message": MESSAGES[turn % len(MESSAGES)]}).raise_for_status()
+            client.post(
+                "/webhooks/rest/webhook", json={"sender": sender, "message": MESSAGES[turn % len(MESSAGES)]}
+            ).raise_for_status()
     return sender, time.monotonic() - started
 
 
@@ -34,12 +36,20 @@ async def long_conversations(servers, short: int = 5, long: int = 500, rounds: i
     for turns in (short, long):
         sender, seconds = build(servers.rasa_url, turns)
         lines.append(f"built a {turns}-turn conversation in {seconds:.0f} s")
-        rows.append(await bare_rasa(servers.rasa_url, 1, rounds, senders=[sender],
-                                    name=f"bare Rasa REST, {turns}-turn conversation"))
-        rows.append(await through_web_app(servers.web_url, 1, rounds, ids=[sender],
-                                          name=f"web app WebSocket, {turns}-turn conversation"))
+        rows.append(
+            await bare_rasa(
+                servers.rasa_url, 1, rounds, senders=[sender], name=f"bare Rasa REST, {turns}-turn conversation"
+            )
+        )
+        rows.append(
+            await through_web_app(
+                servers.web_url, 1, rounds, ids=[sender], name=f"web app WebSocket, {turns}-turn conversation"
+            )
+        )
     for offset, channel in ((0, "bare Rasa"), (1, "web app")):
         few, many = rows[offset], rows[offset + 2]
-        lines.append(f"{long} turns against {short}, {channel}: p50 ratio {many['p50'] / few['p50']:.2f}, "
-                     f"p95 ratio {many['p95'] / few['p95']:.2f} (goal < 2)")
+        lines.append(
+            f"{long} turns against {short}, {channel}: p50 ratio {many['p50'] / few['p50']:.2f}, "
+            f"p95 ratio {many['p95'] / few['p95']:.2f} (goal < 2)"
+        )
     return rows, lines

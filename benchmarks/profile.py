@@ -5,6 +5,7 @@ prints the functions with the most own time (the leaf of each sample) per proces
 `python -m benchmarks.profile` starts a single instance and profiles it; `python -m benchmarks.web --profile` runs it
 after the single-instance figures.
 """
+
 import asyncio
 import re
 import signal
@@ -37,8 +38,10 @@ def own_time(raw_file: Path) -> Counter:
 def report(name: str, raw_file: Path, seconds: float) -> List[str]:
     leaves = own_time(raw_file)
     busy = sum(leaves.values())
-    lines = [f"\n{name}: {busy} busy samples in {seconds:.0f} s at {RATE}/s "
-             f"(about {busy / (RATE * seconds):.0%} of one core on Python threads; {raw_file})"]
+    lines = [
+        f"\n{name}: {busy} busy samples in {seconds:.0f} s at {RATE}/s "
+        f"(about {busy / (RATE * seconds):.0%} of one core on Python threads; {raw_file})"
+    ]
     lines += [f"  {count / busy:6.1%}  {leaf}" for leaf, count in leaves.most_common(TOP)] if busy else []
     return lines
 
@@ -46,10 +49,27 @@ def report(name: str, raw_file: Path, seconds: float) -> List[str]:
 async def profile(web_url: str, pids: Dict[str, int], conversations: int = 10, rounds: int = 3) -> List[str]:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     files = {name: OUT_DIR / f"{re.sub(r'[^a-z0-9]+', '-', name.lower())}.txt" for name in pids}
-    spies = [subprocess.Popen([PY_SPY, "record", "--pid", str(pid), "--format", "raw", "--function", "--nonblocking",
-                               "--rate", str(RATE), "--output", str(files[name])],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for name, pid in pids.items()]
+    spies = [
+        subprocess.Popen(
+            [
+                PY_SPY,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--function",
+                "--nonblocking",
+                "--rate",
+                str(RATE),
+                "--output",
+                str(files[name]),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in pids.items()
+    ]
     try:
         await asyncio.sleep(2)  # attached
         started = asyncio.get_running_loop().time()
@@ -63,8 +83,10 @@ async def profile(web_url: str, pids: Dict[str, int], conversations: int = 10, r
                 spy.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 spy.kill()
-    lines = [f"profiled {result['count']} replies, {conversations} at once, through the web app: "
-             f"p95 {result['p95']:.0f} ms, {result['per_second']:.1f} replies/s (py-spy attached)"]
+    lines = [
+        f"profiled {result['count']} replies, {conversations} at once, through the web app: "
+        f"p95 {result['p95']:.0f} ms, {result['per_second']:.1f} replies/s (py-spy attached)"
+    ]
     for name, path in files.items():
         lines += report(name, path, seconds) if path.exists() else [f"{name}: py-spy wrote nothing"]
     return lines

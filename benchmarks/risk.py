@@ -4,6 +4,7 @@ time and memory the learned reader adds to each process that loads it (Rasa and 
 `python -m benchmarks.risk` (part of `make bench`). Figures, not pass/fail: the goals are p95 <= 10 ms a message
 up to 1,000 characters, and no more than 15 s and 400 MB more per process.
 """
+
 import random
 import statistics
 import sys
@@ -35,7 +36,9 @@ def _real_messages():
     from bot.risk.evaluate import load_examples
     from bot.risk.model import DATA_DIR
 
-    return [example for name in ("fresh.tsv", "eval.tsv", "eval_multi.tsv") for example in load_examples(DATA_DIR / name)]
+    return [
+        example for name in ("fresh.tsv", "eval.tsv", "eval_multi.tsv") for example in load_examples(DATA_DIR / name)
+    ]
 
 
 def _rss_mb() -> float:
@@ -60,8 +63,10 @@ def main() -> int:
 
     warm_up()
     model_seconds, model_mb = time.perf_counter() - started, _rss_mb() - before
-    print(f"start-up: rules {rules_seconds:.1f} s, +{rules_mb:.0f} MB; learned reader (encoder and classifiers) "
-          f"{model_seconds:.1f} s, +{model_mb:.0f} MB")
+    print(
+        f"start-up: rules {rules_seconds:.1f} s, +{rules_mb:.0f} MB; learned reader (encoder and classifiers) "
+        f"{model_seconds:.1f} s, +{model_mb:.0f} MB"
+    )
     rng, sentences = random.Random(2026), _sentences()
     print(f"{'messages':<28} {'detector':<12}{'mean ms':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     real = [(example.text, example.history) for example in _real_messages()]
@@ -82,8 +87,10 @@ def _print_times(title: str, messages) -> None:
             begun = time.perf_counter()
             assess(text + (" ." if use_model else ""), history, use_model=use_model)  # a text the encoder has not read
             times.append((time.perf_counter() - begun) * 1000)
-        print(f"{title:<28} {name:<12}{statistics.mean(times):>9.2f}{statistics.median(times):>9.2f}"
-              f"{_percentile(times, 0.95):>9.2f}{max(times):>9.2f}")
+        print(
+            f"{title:<28} {name:<12}{statistics.mean(times):>9.2f}{statistics.median(times):>9.2f}"
+            f"{_percentile(times, 0.95):>9.2f}{max(times):>9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ duplicated or left unanswered.
 throwaway SQLite database (ports 5605, 5655, 8605). `soak()` runs against a web app that is already running
 (tests/e2e/test_soak.py).
 """
+
 import argparse
 import asyncio
 import difflib
@@ -42,31 +43,100 @@ from bot.web.messages import responses as web_responses
 
 # What children type, in their own words (written for this soak, not copied from the training or test sets).
 ORDINARY = [
-    "hi", "hello", "hey can u help me", "someone has my pics and says he will send them to everyone",
-    "a guy i met online wants money or he will post my photos", "should i pay him", "he says pay or else",
-    "i already paid him and he wants more", "he wants more pictures now", "is it my fault",
-    "will i get in trouble with the police", "how do i report him", "can the photos be taken off the internet",
-    "should i block him", "should i delete the messages", "im scared to tell my mum", "how do i tell my dad",
-    "who can i call", "is this anonymous", "what is sextortion", "my friend is being blackmailed with her pics",
-    "thank you", "ok", "yes", "no", "are you a real person", "what should i do", "he sent them to my friend already",
-    "i feel so stupid", "i am really scared", "he said he will tell my school", "can you help me tell someone",
-    "what happens if i report it", "he made a fake account", "bye",
+    "hi",
+    "hello",
+    "hey can u help me",
+    "someone has my pics and says he will send them to everyone",
+    "a guy i met online wants money or he will post my photos",
+    "should i pay him",
+    "he says pay or else",
+    "i already paid him and he wants more",
+    "he wants more pictures now",
+    "is it my fault",
+    "will i get in trouble with the police",
+    "how do i report him",
+    "can the photos be taken off the internet",
+    "should i block him",
+    "should i delete the messages",
+    "im scared to tell my mum",
+    "how do i tell my dad",
+    "who can i call",
+    "is this anonymous",
+    "what is sextortion",
+    "my friend is being blackmailed with her pics",
+    "thank you",
+    "ok",
+    "yes",
+    "no",
+    "are you a real person",
+    "what should i do",
+    "he sent them to my friend already",
+    "i feel so stupid",
+    "i am really scared",
+    "he said he will tell my school",
+    "can you help me tell someone",
+    "what happens if i report it",
+    "he made a fake account",
+    "bye",
 ]
 SLANG = [
-    "hes gona post my nudes", "wat do i do", "shud i pay him", "he sed hed send em to my mates", "pls help",
-    "im sooo scared rn", "idk wat to do", "cn u help me", "he got my pics off snap", "tbh i feel sick",
-    "ty", "k", "ya", "nah", "how do i blok him on insta", "will my parnts find out", "is it my falt",
-    "hes askin for £100 on a gift card", "he keeps messagin me", "can i get the pic deleted off tiktok",
-    "omg he posted it", "am i gonna get arrested", "wot is ceop", "thx",
+    "hes gona post my nudes",
+    "wat do i do",
+    "shud i pay him",
+    "he sed hed send em to my mates",
+    "pls help",
+    "im sooo scared rn",
+    "idk wat to do",
+    "cn u help me",
+    "he got my pics off snap",
+    "tbh i feel sick",
+    "ty",
+    "k",
+    "ya",
+    "nah",
+    "how do i blok him on insta",
+    "will my parnts find out",
+    "is it my falt",
+    "hes askin for £100 on a gift card",
+    "he keeps messagin me",
+    "can i get the pic deleted off tiktok",
+    "omg he posted it",
+    "am i gonna get arrested",
+    "wot is ceop",
+    "thx",
 ]
-PROFILE = ["im 14", "i'm 11", "im 16", "i am 19", "i live in the uk", "im from ireland", "im in america",
-           "i live in australia", "canada"]
+PROFILE = [
+    "im 14",
+    "i'm 11",
+    "im 16",
+    "i am 19",
+    "i live in the uk",
+    "im from ireland",
+    "im in america",
+    "i live in australia",
+    "canada",
+]
 # Risk: the web app queues a handoff for high and imminent risk before Rasa answers; nobody is signed in to a
 # console here, so the child is told so with the numbers to call, and the bot keeps helping.
-RISK = ["i want to kill myself", "gonna kms tonight", "i dont want to be alive anymore", "i took a load of tabs",
-        "hes outside my house rn", "i cant cope with this anymore", "i want to hurt myself"]
-AFTER_RISK = ["ok", "im safe now", "i will call childline", "im at home with my mum", "thank you", "im ok now",
-              "i dont want to talk about it", "what do i do now"]
+RISK = [
+    "i want to kill myself",
+    "gonna kms tonight",
+    "i dont want to be alive anymore",
+    "i took a load of tabs",
+    "hes outside my house rn",
+    "i cant cope with this anymore",
+    "i want to hurt myself",
+]
+AFTER_RISK = [
+    "ok",
+    "im safe now",
+    "i will call childline",
+    "im at home with my mum",
+    "thank you",
+    "im ok now",
+    "i dont want to talk about it",
+    "what do i do now",
+]
 ASK_PERSON = ["can i talk to a real person", "i want to talk to someone real"]
 
 ANSWER_TIMEOUT = 60.0  # the web app answers within Rasa's 20 s timeout or with its own safety message
@@ -111,15 +181,27 @@ class ConversationLog:
 class SoakPage(ChildPage):
     """The chat page, connecting from its own loopback address when given one (each child its own address)."""
 
-    def __init__(self, web_url: str, conversation: Optional[str] = None, after: int = 0,
-                 address: Optional[str] = None, record=None):
+    def __init__(
+        self,
+        web_url: str,
+        conversation: Optional[str] = None,
+        after: int = 0,
+        address: Optional[str] = None,
+        record=None,
+    ):
         super().__init__(web_url, conversation, after)
         self.address, self.record = address, record
 
     async def __aenter__(self) -> "SoakPage":
         extra = {"local_addr": (self.address, 0)} if self.address else {}
-        self.socket = await websockets.connect(ws_url(self.web_url, "/ws/chat"), origin=self.web_url,
-                                               open_timeout=30, close_timeout=5, max_queue=None, **extra)
+        self.socket = await websockets.connect(
+            ws_url(self.web_url, "/ws/chat"),
+            origin=self.web_url,
+            open_timeout=30,
+            close_timeout=5,
+            max_queue=None,
+            **extra,
+        )
         await self.socket.send(json.dumps({"type": "hello", "conversation": self.conversation, "after": self.after}))
         welcome = await asyncio.wait_for(self._welcome(), 30)
         self.conversation = welcome["conversation"]
@@ -137,8 +219,16 @@ class SoakPage(ChildPage):
 
 # ---------------------------------------------------------------------------------------------- one child
 class Child:
-    def __init__(self, web_url: str, log: ConversationLog, rng: random.Random, deadline: float, reconnects: bool,
-                 min_interval: float, think: Tuple[float, float]):
+    def __init__(
+        self,
+        web_url: str,
+        log: ConversationLog,
+        rng: random.Random,
+        deadline: float,
+        reconnects: bool,
+        min_interval: float,
+        think: Tuple[float, float],
+    ):
         self.web_url, self.log, self.rng, self.deadline = web_url, log, rng, deadline
         self.reconnects, self.min_interval, self.think = reconnects, min_interval, think
         self.page: Optional[SoakPage] = None
@@ -224,8 +314,9 @@ class Child:
             return
         try:
             while time.monotonic() < self.deadline:
-                await asyncio.sleep(max(self.rng.uniform(*self.think),
-                                        self.min_interval - (time.monotonic() - self.last_send)))
+                await asyncio.sleep(
+                    max(self.rng.uniform(*self.think), self.min_interval - (time.monotonic() - self.last_send))
+                )
                 if time.monotonic() >= self.deadline:
                     break
                 kind, text = self.pick()
@@ -279,8 +370,9 @@ class Child:
         return None
 
     def answer_seen(self, item: Sent) -> bool:
-        return item.seq is not None and any(seq > item.seq and e["speaker"] != "child"
-                                            for seq, e in self.log.seen.items())
+        return item.seq is not None and any(
+            seq > item.seq and e["speaker"] != "child" for seq, e in self.log.seen.items()
+        )
 
     async def await_answer(self, item: Sent, quiet_allowed: bool) -> None:
         """Until the answer's end: the helplines event the web app sends after the bot's last reply.
@@ -360,8 +452,12 @@ def memory_summary(samples: Sequence[Tuple[float, float]]) -> dict:
     """Start and end RSS, and whether it kept growing: the last quarter's median above the second quarter's
     (after warming up) by more than 10% and 20 MB."""
     if len(samples) < 4:
-        return {"start": samples[0][1] if samples else None, "end": samples[-1][1] if samples else None,
-                "peak": max((s[1] for s in samples), default=None), "kept_growing": False}
+        return {
+            "start": samples[0][1] if samples else None,
+            "end": samples[-1][1] if samples else None,
+            "peak": max((s[1] for s in samples), default=None),
+            "kept_growing": False,
+        }
     values = [value for _, value in samples]
     quarter = len(values) // 4
 
@@ -369,9 +465,14 @@ def memory_summary(samples: Sequence[Tuple[float, float]]) -> dict:
         part = sorted(part)
         return part[len(part) // 2]
 
-    warm, last = median(values[quarter:2 * quarter] or values[:1]), median(values[3 * quarter:])
-    return {"start": values[0], "warm": warm, "end": values[-1], "peak": max(values),
-            "kept_growing": last > warm * 1.10 and last - warm > 20}
+    warm, last = median(values[quarter : 2 * quarter] or values[:1]), median(values[3 * quarter :])
+    return {
+        "start": values[0],
+        "warm": warm,
+        "end": values[-1],
+        "peak": max(values),
+        "kept_growing": last > warm * 1.10 and last - warm > 20,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- the web app's log
@@ -418,15 +519,20 @@ def _stored(database_url: str, conversations: List[str]):
     try:
         with engine.connect() as connection:
             for start in range(0, len(conversations), 200):
-                chunk = conversations[start:start + 200]
+                chunk = conversations[start : start + 200]
                 rows = connection.execute(
                     sa.select(Message.conversation_id, Message.seq, Message.speaker, Message.text, Message.client_id)
-                    .where(Message.conversation_id.in_(chunk)).order_by(Message.conversation_id, Message.seq))
+                    .where(Message.conversation_id.in_(chunk))
+                    .order_by(Message.conversation_id, Message.seq)
+                )
                 for conversation, seq, speaker, text, client_id in rows:
                     transcripts[conversation].append((seq, Speaker(speaker).value, text, client_id))
                 events = connection.execute(
-                    sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id IN :ids "
-                            "ORDER BY id").bindparams(sa.bindparam("ids", expanding=True)), {"ids": chunk})
+                    sa.text(
+                        "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id IN :ids ORDER BY id"
+                    ).bindparams(sa.bindparam("ids", expanding=True)),
+                    {"ids": chunk},
+                )
                 for sender, data in events:
                     rasa[sender].append(json.loads(data).get("text"))
     finally:
@@ -498,8 +604,9 @@ def check(database_url: str, logs: List[ConversationLog]) -> dict:
         # (bot/web/rasa.py REPLY_TIMEOUT_SECONDS) and dropped the request when the web app gave up on it.
         child_texts = [row[2] for row in children]
         in_rasa = set()
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, child_texts, rasa.get(log.conversation, []),
-                                                           autojunk=False).get_opcodes():
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+            None, child_texts, rasa.get(log.conversation, []), autojunk=False
+        ).get_opcodes():
             if tag == "equal":
                 in_rasa.update(range(i1, i2))
             if tag in ("insert", "replace") and j2 - j1 > i2 - i1:
@@ -516,7 +623,7 @@ def check(database_url: str, logs: List[ConversationLog]) -> dict:
                 continue
             child_index += 1
             following = []
-            for later in rows[position + 1:]:
+            for later in rows[position + 1 :]:
                 if later[1] == "child":
                     break
                 following.append(later)
@@ -597,9 +704,18 @@ class Report:
     @property
     def ok(self) -> bool:
         t = self.totals
-        return (self.lost == 0 and self.duplicated == 0 and self.unanswered == 0 and t["out_of_order"] == 0
-                and t["altered"] == 0 and t["phantom"] == 0 and t["delivered_wrong"] == 0 and t["sent"] > 0
-                and t["stored"] == t["sent"] and t["answered"] == t["stored"])
+        return (
+            self.lost == 0
+            and self.duplicated == 0
+            and self.unanswered == 0
+            and t["out_of_order"] == 0
+            and t["altered"] == 0
+            and t["phantom"] == 0
+            and t["delivered_wrong"] == 0
+            and t["sent"] > 0
+            and t["stored"] == t["sent"]
+            and t["answered"] == t["stored"]
+        )
 
     def text(self) -> str:
         t = self.totals
@@ -631,7 +747,7 @@ class Report:
             f"  answered by the web app's safety message (Rasa too slow) {t['safety_answer']}: of those, Rasa "
             f"never processed {t['rasa_never']}, and answered {t['rasa_answer_unseen']} after the web app gave up "
             f"(an answer the child never saw)",
-            f"  latency (send to the answer's end) p50 {ms(.5)}, p95 {ms(.95)}, p99 {ms(.99)}, "
+            f"  latency (send to the answer's end) p50 {ms(0.5)}, p95 {ms(0.95)}, p99 {ms(0.99)}, "
             f"max {ms(1.0)} over {len(self.latencies)} messages; {t['sent'] / max(self.seconds, 1):.1f} messages/s",
             f"  errors               {len(self.errors):>7}   (the page's); the web app logged: "
             f"{t['rasa_timeouts']} Rasa time-outs answered with its safety message, {t['not_handled']} messages "
@@ -649,9 +765,19 @@ class Report:
         return "\n".join(lines)
 
 
-async def soak(web_url: str, database_url: str, conversations: int, seconds: float, web_pid: Optional[int] = None,
-               reconnecting_share: float = 0.2, min_interval: float = 0.0, think: Tuple[float, float] = (0.1, 0.6),
-               own_addresses: bool = False, seed: Optional[int] = None, web_log: Optional[Path] = None) -> Report:
+async def soak(
+    web_url: str,
+    database_url: str,
+    conversations: int,
+    seconds: float,
+    web_pid: Optional[int] = None,
+    reconnecting_share: float = 0.2,
+    min_interval: float = 0.0,
+    think: Tuple[float, float] = (0.1, 0.6),
+    own_addresses: bool = False,
+    seed: Optional[int] = None,
+    web_log: Optional[Path] = None,
+) -> Report:
     """Runs the soak against a running web app and checks the result in its database.
 
     `min_interval` keeps each conversation under the web app's per-chat limit (RATE_MESSAGES in
@@ -662,15 +788,27 @@ async def soak(web_url: str, database_url: str, conversations: int, seconds: flo
     log_offset = log_size(web_log)
     rng = random.Random(seed)
     reconnecting = max(1, round(conversations * reconnecting_share)) if reconnecting_share else 0
-    logs = [ConversationLog(i, f"127.0.{10 + i // 250}.{1 + i % 250}" if own_addresses else None)
-            for i in range(conversations)]
+    logs = [
+        ConversationLog(i, f"127.0.{10 + i // 250}.{1 + i % 250}" if own_addresses else None)
+        for i in range(conversations)
+    ]
     samples: List[Tuple[float, float]] = []
     stop = asyncio.Event()
     sampler = asyncio.ensure_future(sample_rss(web_pid, samples, max(1.0, seconds / 60), stop)) if web_pid else None
     started = time.monotonic()
     deadline = started + seconds
-    children = [Child(web_url, log, random.Random(rng.random()), deadline, reconnects=log.index < reconnecting,
-                      min_interval=min_interval, think=think) for log in logs]
+    children = [
+        Child(
+            web_url,
+            log,
+            random.Random(rng.random()),
+            deadline,
+            reconnects=log.index < reconnecting,
+            min_interval=min_interval,
+            think=think,
+        )
+        for log in logs
+    ]
 
     async def start(child: Child, delay: float) -> None:
         await asyncio.sleep(delay)  # children arrive over a few seconds, not all in one instant
@@ -685,8 +823,16 @@ async def soak(web_url: str, database_url: str, conversations: int, seconds: flo
     result["totals"].update(log_signs(web_log, log_offset))
     latencies = [item.latency for log in logs for item in log.sent if item.latency is not None]
     errors = [f"conversation {log.index}: {error}" for log in logs for error in log.errors]
-    return Report(elapsed, conversations, result["totals"], result["problems"], latencies, memory_summary(samples),
-                  errors, result["notes"])
+    return Report(
+        elapsed,
+        conversations,
+        result["totals"],
+        result["problems"],
+        latencies,
+        memory_summary(samples),
+        errors,
+        result["notes"],
+    )
 
 
 def main() -> int:
@@ -704,18 +850,34 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     database_url = f"sqlite:///{workdir / 'bot.db'}"
     upgrade(database_url)
-    print(f"Starting Rasa, the action server and the web app (about a minute); logs in {workdir / 'logs'}",
-          flush=True)
+    print(f"Starting Rasa, the action server and the web app (about a minute); logs in {workdir / 'logs'}", flush=True)
     servers = launch.start_servers(
-        rasa_port=args.rasa_port, action_port=args.action_port, web_port=args.web_port, log_dir=workdir / "logs", token="soak",
-        extra_env={"DATABASE_URL": database_url, "BOT_VAR_DIR": str(workdir), "COUNSELLOR_HOURS": "00:00-00:00",
-                   "RATE_MESSAGES": "100000", "RATE_IP_MESSAGES": "1000000"},
+        rasa_port=args.rasa_port,
+        action_port=args.action_port,
+        web_port=args.web_port,
+        log_dir=workdir / "logs",
+        token="soak",
+        extra_env={
+            "DATABASE_URL": database_url,
+            "BOT_VAR_DIR": str(workdir),
+            "COUNSELLOR_HOURS": "00:00-00:00",
+            "RATE_MESSAGES": "100000",
+            "RATE_IP_MESSAGES": "1000000",
+        },
     )
     try:
         print(f"Soaking: {args.conversations} conversations for {args.minutes:g} minutes...", flush=True)
-        report = asyncio.run(soak(servers.web_url, database_url, args.conversations, args.minutes * 60,
-                                  web_pid=servers.server("web app").process.pid, seed=args.seed,
-                                  web_log=servers.server("web app").log_file))
+        report = asyncio.run(
+            soak(
+                servers.web_url,
+                database_url,
+                args.conversations,
+                args.minutes * 60,
+                web_pid=servers.server("web app").process.pid,
+                seed=args.seed,
+                web_log=servers.server("web app").log_file,
+            )
+        )
     finally:
         servers.stop()
     print(report.text(), flush=True)

@@ -13,6 +13,7 @@ bare Rasa is nginx's Rasa front and the web app is nginx's front. `--only single
 Everything is on loopback; load is bounded (a fixed number of messages per conversation, capped steps, timeouts).
 Prints a table; asserts nothing.
 """
+
 import argparse
 import asyncio
 import os
@@ -28,8 +29,16 @@ from benchmarks.capacity import CHILD_PAUSE_SECONDS, PACED_STEPS, STEPS, capacit
 from benchmarks.content import publish_to_child
 from benchmarks.cores import parse_cores, pin_rasa_apart
 from benchmarks.cpu import cpu_seconds, describe, per_reply
-from benchmarks.load import (PASSWORD, bare_rasa, progress, risk_to_console, risk_while_others_chat, row,
-                             through_web_app, wait_until_idle)
+from benchmarks.load import (
+    PASSWORD,
+    bare_rasa,
+    progress,
+    risk_to_console,
+    risk_while_others_chat,
+    row,
+    through_web_app,
+    wait_until_idle,
+)
 from benchmarks.long import long_conversations
 from benchmarks.profile import profile
 from bot import launch
@@ -45,8 +54,9 @@ RISK_CHILDREN = (10, 50)
 RISK_UNDER_LOAD = (50, 20)  # conversations chatting, risk messages sent one at a time among them
 # A load test comes from one address and sends faster than any child: lift the chat limits on the servers it starts.
 ENV = {"COUNSELLOR_HOURS": "00:00-00:00", "RATE_MESSAGES": "1000000", "RATE_IP_MESSAGES": "1000000"}
-CLUSTER = Layout(front=8780, rasa_front=5780, postgres=5743, redis=6780, rasa=(5706, 5707), actions=(5756, 5757),
-                 web=(8701, 8702))
+CLUSTER = Layout(
+    front=8780, rasa_front=5780, postgres=5743, redis=6780, rasa=(5706, 5707), actions=(5756, 5757), web=(8701, 8702)
+)
 
 
 @dataclass
@@ -74,12 +84,21 @@ def single_instance() -> Iterator[Setup]:
     upgrade(database_url)
     add_counsellor(database_url)
     progress("Starting Rasa, the action server and the web app on SQLite (about a minute)...")
-    servers = launch.start_servers(rasa_port=5505, action_port=5555, web_port=8505, log_dir=workdir / "logs",
-                                   token="bench", extra_env={"DATABASE_URL": database_url,
-                                                             "BOT_VAR_DIR": str(workdir), **ENV})
+    servers = launch.start_servers(
+        rasa_port=5505,
+        action_port=5555,
+        web_port=8505,
+        log_dir=workdir / "logs",
+        token="bench",
+        extra_env={"DATABASE_URL": database_url, "BOT_VAR_DIR": str(workdir), **ENV},
+    )
     try:
-        yield Setup("single", servers, database_url, {"web app": servers.server("web app").process.pid,
-                                                      "Rasa": servers.server("Rasa server").process.pid})
+        yield Setup(
+            "single",
+            servers,
+            database_url,
+            {"web app": servers.server("web app").process.pid, "Rasa": servers.server("Rasa server").process.pid},
+        )
     finally:
         servers.stop()
     shutil.rmtree(workdir, ignore_errors=True)  # kept, with the servers' logs, when something failed
@@ -91,8 +110,9 @@ def cluster() -> Iterator[Setup]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     if os.geteuid() == 0:
         shutil.chown(workdir, user="postgres")
-    progress("Starting PostgreSQL, Redis, nginx, two action servers, two Rasa servers and two web apps "
-             "(a minute or two)...")
+    progress(
+        "Starting PostgreSQL, Redis, nginx, two action servers, two Rasa servers and two web apps (a minute or two)..."
+    )
     servers = start_cluster(workdir, CLUSTER, extra_env={"BOT_VAR_DIR": str(workdir), **ENV})
     try:
         add_counsellor(CLUSTER.database_url)
@@ -124,25 +144,29 @@ async def measure(setup: Setup, args, rows: List[dict]) -> None:
         web = await through_web_app(servers.web_url, conversations, args.rounds)
         after = cpu_seconds(servers)
         add(bare, web)
-        notes.append(f"{conversations} at once: web app p95 / bare Rasa p95 = {web['p95'] / bare['p95']:.2f} "
-                     f"(goal <= 1.2); replies per second, web app / bare Rasa = "
-                     f"{web['per_second'] / bare['per_second']:.2f} (goal >= 0.9)")
-        notes.append(f"{conversations} at once, CPU ms per reply: bare Rasa "
-                     f"{describe(per_reply(before, between, bare['count']))}; web app "
-                     f"{describe(per_reply(between, after, web['count']))}")
+        notes.append(
+            f"{conversations} at once: web app p95 / bare Rasa p95 = {web['p95'] / bare['p95']:.2f} "
+            f"(goal <= 1.2); replies per second, web app / bare Rasa = "
+            f"{web['per_second'] / bare['per_second']:.2f} (goal >= 0.9)"
+        )
+        notes.append(
+            f"{conversations} at once, CPU ms per reply: bare Rasa "
+            f"{describe(per_reply(before, between, bare['count']))}; web app "
+            f"{describe(per_reply(between, after, web['count']))}"
+        )
     if args.latency_only:
         return
     for children in RISK_CHILDREN:
         phase(f"risk messages from {children} children")
         risk = await risk_to_console(servers.web_url, COUNSELLOR, children, args.rounds)
         add(risk)
-        notes.append(f"risk message to console, {children} children at once: p95 {risk['p95']:.0f} ms "
-                     "(goal < 1000 ms)")
+        notes.append(f"risk message to console, {children} children at once: p95 {risk['p95']:.0f} ms (goal < 1000 ms)")
     phase(f"risk messages while {RISK_UNDER_LOAD[0]} conversations chat")
     risk = await risk_while_others_chat(servers.web_url, COUNSELLOR, *RISK_UNDER_LOAD, args.rounds)
     add(risk)
-    notes.append(f"risk message to console while {RISK_UNDER_LOAD[0]} others chat: p95 {risk['p95']:.0f} ms "
-                 "(goal < 1000 ms)")
+    notes.append(
+        f"risk message to console while {RISK_UNDER_LOAD[0]} others chat: p95 {risk['p95']:.0f} ms (goal < 1000 ms)"
+    )
     phase("publishing")
     published = row("published change to a child's reply", publish_to_child(servers.rasa_url, setup.database_url))
     add(published)
@@ -156,8 +180,7 @@ async def measure(setup: Setup, args, rows: List[dict]) -> None:
         notes.extend(await memory_per_conversation(servers.web_url, setup.pids))
         phase("capacity of one web app instance")
         for steps, pause in ((STEPS, 0), (PACED_STEPS, CHILD_PAUSE_SECONDS)):
-            capacity_rows, capacity_notes = await capacity(servers.web_url, servers.rasa_url, steps=steps,
-                                                           pause=pause)
+            capacity_rows, capacity_notes = await capacity(servers.web_url, servers.rasa_url, steps=steps, pause=pause)
             add(*capacity_rows)
             notes.extend(capacity_notes)
         if args.profile:
@@ -170,8 +193,10 @@ def print_table(rows: List[dict]) -> None:
     for r in rows:
         if "notes" not in r:
             per_second = f"{r['per_second']:.1f}" if r["per_second"] else "-"
-            print(f"{r['setup']:<9}{r['name']:<52}{r['count']:>7}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
-                  f"{per_second:>8}")
+            print(
+                f"{r['setup']:<9}{r['name']:<52}{r['count']:>7}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
+                f"{per_second:>8}"
+            )
     for r in rows:
         if "notes" in r:
             print(f"\n{r['setup']}:")
@@ -186,10 +211,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times each conversation sends the message list")
     parser.add_argument("--long-turns", type=int, default=500, help="turns of the long conversation")
     parser.add_argument("--profile", action="store_true", help="py-spy the single instance under load too")
-    parser.add_argument("--rasa-cores", type=parse_cores, metavar="CORES",
-                        help="pin the Rasa servers to these cores (0 or 0-1) and all else to the others")
-    parser.add_argument("--latency-only", action="store_true",
-                        help="only the latency and throughput rows at 1, 10 and 50 at once")
+    parser.add_argument(
+        "--rasa-cores",
+        type=parse_cores,
+        metavar="CORES",
+        help="pin the Rasa servers to these cores (0 or 0-1) and all else to the others",
+    )
+    parser.add_argument(
+        "--latency-only", action="store_true", help="only the latency and throughput rows at 1, 10 and 50 at once"
+    )
     args = parser.parse_args()
     setups = {"single": single_instance, "cluster": cluster}
     rows = []

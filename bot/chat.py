@@ -1,4 +1,5 @@
 """A terminal chat with the running assistant through its REST channel (`make shell`)."""
+
 import argparse
 import json
 import sys

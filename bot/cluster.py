@@ -6,6 +6,7 @@ servers, two Rasa servers, two web apps, and nginx in front: children, counsello
 one address, and the web apps reach the Rasa servers through it too. Everything listens on loopback;
 the data lives under var/cluster/. Ctrl-C stops it all.
 """
+
 import argparse
 import os
 import shutil
@@ -65,17 +66,42 @@ def postgres_server(workdir: Path, layout: Layout) -> Server:
         data.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(data, user=PG_USER)
-        subprocess.run(_as_postgres([str(PG_BIN_DIR / "initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust",
-                                     "-E", "UTF8"]), check=True, capture_output=True)
-    return Server("PostgreSQL", _as_postgres([str(PG_BIN_DIR / "postgres"), "-D", str(data), "-h", LOOPBACK,
-                                              "-p", str(layout.postgres), "-k", str(data)]),
-                  dict(os.environ), f"tcp://{LOOPBACK}:{layout.postgres}", log_file=workdir / "logs" / "postgres.log")
+        subprocess.run(
+            _as_postgres([str(PG_BIN_DIR / "initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust", "-E", "UTF8"]),
+            check=True,
+            capture_output=True,
+        )
+    return Server(
+        "PostgreSQL",
+        _as_postgres(
+            [str(PG_BIN_DIR / "postgres"), "-D", str(data), "-h", LOOPBACK, "-p", str(layout.postgres), "-k", str(data)]
+        ),
+        dict(os.environ),
+        f"tcp://{LOOPBACK}:{layout.postgres}",
+        log_file=workdir / "logs" / "postgres.log",
+    )
 
 
 def redis_server(workdir: Path, layout: Layout) -> Server:
-    return Server("Redis", [shutil.which("redis-server") or "redis-server", "--port", str(layout.redis),
-                            "--bind", LOOPBACK, "--dir", str(workdir), "--save", "60 1", "--appendonly", "no"],
-                  dict(os.environ), f"tcp://{LOOPBACK}:{layout.redis}", log_file=workdir / "logs" / "redis.log")
+    return Server(
+        "Redis",
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(layout.redis),
+            "--bind",
+            LOOPBACK,
+            "--dir",
+            str(workdir),
+            "--save",
+            "60 1",
+            "--appendonly",
+            "no",
+        ],
+        dict(os.environ),
+        f"tcp://{LOOPBACK}:{layout.redis}",
+        log_file=workdir / "logs" / "redis.log",
+    )
 
 
 def create_database(layout: Layout) -> None:
@@ -160,20 +186,45 @@ def nginx_server(workdir: Path, layout: Layout) -> Server:
     for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (workdir / "nginx-temp" / folder).mkdir(parents=True, exist_ok=True)
     conf = workdir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(
-        dir=workdir, host=LOOPBACK, front=layout.front, rasa_front=layout.rasa_front,
-        max_body=settings.MAX_REQUEST_BYTES, user="user root;" if os.geteuid() == 0 else "",
-        web_servers="\n".join(f"    server {LOOPBACK}:{port} max_fails=1 fail_timeout=5s;" for port in layout.web),
-        rasa_servers="\n".join(f"    server {LOOPBACK}:{port} max_fails=1 fail_timeout=5s;" for port in layout.rasa),
-    ), encoding="utf-8")
-    return Server("nginx", [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(workdir),
-                            "-e", str(workdir / "logs" / "nginx-error.log")],
-                  dict(os.environ), f"http://{LOOPBACK}:{layout.front}/healthz",
-                  log_file=workdir / "logs" / "nginx.log")
+    conf.write_text(
+        NGINX_CONF.format(
+            dir=workdir,
+            host=LOOPBACK,
+            front=layout.front,
+            rasa_front=layout.rasa_front,
+            max_body=settings.MAX_REQUEST_BYTES,
+            user="user root;" if os.geteuid() == 0 else "",
+            web_servers="\n".join(f"    server {LOOPBACK}:{port} max_fails=1 fail_timeout=5s;" for port in layout.web),
+            rasa_servers="\n".join(
+                f"    server {LOOPBACK}:{port} max_fails=1 fail_timeout=5s;" for port in layout.rasa
+            ),
+        ),
+        encoding="utf-8",
+    )
+    return Server(
+        "nginx",
+        [
+            shutil.which("nginx") or "/usr/sbin/nginx",
+            "-c",
+            str(conf),
+            "-p",
+            str(workdir),
+            "-e",
+            str(workdir / "logs" / "nginx-error.log"),
+        ],
+        dict(os.environ),
+        f"http://{LOOPBACK}:{layout.front}/healthz",
+        log_file=workdir / "logs" / "nginx.log",
+    )
 
 
-def start_cluster(workdir: Path, layout: Layout = Layout(), model: Path = settings.MODEL_PATH,
-                  extra_env: Optional[dict] = None, timeout: float = 300) -> Servers:
+def start_cluster(
+    workdir: Path,
+    layout: Layout = Layout(),
+    model: Path = settings.MODEL_PATH,
+    extra_env: Optional[dict] = None,
+    timeout: float = 300,
+) -> Servers:
     """Starts every part, databases first, and returns them running (stopped again if one fails)."""
     (workdir / "logs").mkdir(parents=True, exist_ok=True)
     token = launch.rasa_token()
@@ -183,20 +234,31 @@ def start_cluster(workdir: Path, layout: Layout = Layout(), model: Path = settin
     try:
         create_database(layout)
         upgrade(layout.database_url)
-        env = launch.server_env({"DATABASE_URL": layout.database_url, "REDIS_URL": layout.redis_url,
-                                 **(extra_env or {})})
+        env = launch.server_env(
+            {"DATABASE_URL": layout.database_url, "REDIS_URL": layout.redis_url, **(extra_env or {})}
+        )
         endpoints = write_endpoints(workdir, layout)
         logs = workdir / "logs"
         apps = Servers(rasa_url=stores.rasa_url, action_url="", token=token, web_url=layout.web_url())
         for index in range(2):
             number = index + 1
             apps.servers += [
-                launch.action_server(layout.actions[index], env, logs / f"actions-{number}.log",
-                                     f"action server {number}"),
-                launch.rasa_server(layout.rasa[index], layout.actions[index], token, model, endpoints, env,
-                                   logs / f"rasa-{number}.log", f"Rasa server {number}"),
-                launch.web_server(layout.web[index], stores.rasa_url, env, logs / f"web-{number}.log",
-                                  f"web app {number}"),
+                launch.action_server(
+                    layout.actions[index], env, logs / f"actions-{number}.log", f"action server {number}"
+                ),
+                launch.rasa_server(
+                    layout.rasa[index],
+                    layout.actions[index],
+                    token,
+                    model,
+                    endpoints,
+                    env,
+                    logs / f"rasa-{number}.log",
+                    f"Rasa server {number}",
+                ),
+                launch.web_server(
+                    layout.web[index], stores.rasa_url, env, logs / f"web-{number}.log", f"web app {number}"
+                ),
             ]
         apps.servers.append(nginx_server(workdir, layout))
         launch.start_all(apps, timeout)
@@ -212,8 +274,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, default=settings.VAR_DIR / "cluster")
     args = parser.parse_args()
-    print("Starting PostgreSQL, Redis, two action servers, two Rasa servers (about a minute), two web apps "
-          "and nginx...", flush=True)
+    print(
+        "Starting PostgreSQL, Redis, two action servers, two Rasa servers (about a minute), two web apps and nginx...",
+        flush=True,
+    )
     cluster = start_cluster(args.dir.resolve())
     layout = Layout()
     print(
@@ -223,7 +287,9 @@ def main() -> int:
         f"  Staff editor:          {layout.web_url()}/editor\n"
         f"  Accounts:              DATABASE_URL={layout.database_url} python -m bot.users add NAME --role ROLE\n"
         f"  Logs and data:         {args.dir}\n"
-        "Press Ctrl-C to stop everything.\n", flush=True)
+        "Press Ctrl-C to stop everything.\n",
+        flush=True,
+    )
     try:
         cluster.keep_running()
         return 1

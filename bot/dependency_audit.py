@@ -13,6 +13,7 @@ Where no vulnerability service can be reached (this machine reaches the package 
 says so plainly and prints the reviewed list; `AUDIT_REQUIRED=1` makes that a failure (for a release pipeline with
 the internet).
 """
+
 import argparse
 import functools
 import json
@@ -74,9 +75,13 @@ def load_reviewed(path: Path = REVIEWED_FILE) -> List[Reviewed]:
         missing = [f for f in REQUIRED_FIELDS if not str(entry.get(f) or "").strip()]
         if missing:
             raise ValueError(f"{path.name}, entry {number} ({entry.get('id')}): missing {', '.join(missing)}")
-        reviewed.append(Reviewed(aliases=tuple(entry.get("aliases") or ()),
-                                 **{f: str(entry[f]).strip() for f in REQUIRED_FIELDS},
-                                 **{f: str(entry[f]).strip() for f in OPTIONAL_FIELDS if entry.get(f)}))
+        reviewed.append(
+            Reviewed(
+                aliases=tuple(entry.get("aliases") or ()),
+                **{f: str(entry[f]).strip() for f in REQUIRED_FIELDS},
+                **{f: str(entry[f]).strip() for f in OPTIONAL_FIELDS if entry.get(f)},
+            )
+        )
     return reviewed
 
 
@@ -101,9 +106,13 @@ def installed_requirements() -> Dict[str, List[Tuple[str, Requirement]]]:
 
 def held_back_by(package: str, version: str) -> List[str]:
     """The installed distributions whose requirements rule out `version` of `package` ("rasa (aiohttp<3.10,...)")."""
-    return sorted({f"{holder} ({package}{requirement.specifier})"
-                   for holder, requirement in installed_requirements().get(canonicalize_name(package), ())
-                   if not requirement.specifier.contains(Version(version), prereleases=True)})
+    return sorted(
+        {
+            f"{holder} ({package}{requirement.specifier})"
+            for holder, requirement in installed_requirements().get(canonicalize_name(package), ())
+            if not requirement.specifier.contains(Version(version), prereleases=True)
+        }
+    )
 
 
 def holders(entry: Reviewed) -> List[str]:
@@ -112,8 +121,10 @@ def holders(entry: Reviewed) -> List[str]:
     if entry.fix_needs:
         needed = Requirement(entry.fix_needs)
         lowest = min((s.version for s in needed.specifier if s.operator in (">=", "==")), key=Version)
-        held += [f"{holder}, and {entry.package} {entry.fixed_in} needs {entry.fix_needs}"
-                 for holder in held_back_by(needed.name, lowest)]
+        held += [
+            f"{holder}, and {entry.package} {entry.fixed_in} needs {entry.fix_needs}"
+            for holder in held_back_by(needed.name, lowest)
+        ]
     return held
 
 
@@ -123,12 +134,16 @@ def check_reviewed(reviewed: Iterable[Reviewed], pins: Dict[str, str]) -> List[s
     for entry in reviewed:
         pinned = pins.get(canonicalize_name(entry.package))
         if pinned != entry.version:
-            problems.append(f"{entry.id}: {entry.package} is pinned at {pinned or 'nothing'}, not {entry.version}; "
-                            "review it again for the new version or delete the entry")
+            problems.append(
+                f"{entry.id}: {entry.package} is pinned at {pinned or 'nothing'}, not {entry.version}; "
+                "review it again for the new version or delete the entry"
+            )
         elif not holders(entry):
-            problems.append(f"{entry.id}: nothing installed holds {entry.package} below {entry.fixed_in}: "
-                            f"add '{entry.package}>={entry.fixed_in}' to requirements.in, run 'make lock' and "
-                            "delete the entry")
+            problems.append(
+                f"{entry.id}: nothing installed holds {entry.package} below {entry.fixed_in}: "
+                f"add '{entry.package}>={entry.fixed_in}' to requirements.in, run 'make lock' and "
+                "delete the entry"
+            )
     return problems
 
 
@@ -149,10 +164,28 @@ class Audit:
 def run_pip_audit(pip_audit: str, service: str, lock_file: Path = LOCK_FILE) -> Audit:
     with tempfile.TemporaryDirectory() as workdir:
         report = Path(workdir) / "report.json"
-        result = subprocess.run([pip_audit, "--requirement", str(lock_file), "--no-deps", "--disable-pip",
-                                 "--vulnerability-service", service, "--format", "json", "--output", str(report),
-                                 "--progress-spinner", "off", "--timeout", "20"],
-                                capture_output=True, text=True, timeout=900)
+        result = subprocess.run(
+            [
+                pip_audit,
+                "--requirement",
+                str(lock_file),
+                "--no-deps",
+                "--disable-pip",
+                "--vulnerability-service",
+                service,
+                "--format",
+                "json",
+                "--output",
+                str(report),
+                "--progress-spinner",
+                "off",
+                "--timeout",
+                "20",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if not report.exists():  # pip-audit stops at the first connection error: nothing was audited
             last_line = (result.stderr.strip().splitlines() or ["no output"])[-1]
             return Audit(service, [], [], error=last_line[:300])
@@ -165,8 +198,15 @@ def parse_report(service: str, report: dict) -> Audit:
         if "skip_reason" in dependency:
             skipped.append(dependency["name"])
         for vuln in dependency.get("vulns", ()):
-            found.append({"package": dependency["name"], "version": dependency.get("version"), "id": vuln["id"],
-                          "aliases": vuln.get("aliases", []), "fix_versions": vuln.get("fix_versions", [])})
+            found.append(
+                {
+                    "package": dependency["name"],
+                    "version": dependency.get("version"),
+                    "id": vuln["id"],
+                    "aliases": vuln.get("aliases", []),
+                    "fix_versions": vuln.get("fix_versions", []),
+                }
+            )
     return Audit(service, found, skipped, total=len(report.get("dependencies", ())))
 
 
@@ -178,8 +218,10 @@ def unreviewed(found: Iterable[dict], reviewed: Iterable[Reviewed]) -> List[dict
 def describe_reviewed(reviewed: List[Reviewed]) -> str:
     lines = [f"Reviewed by hand ({len(reviewed)}, {REVIEWED_FILE.relative_to(ROOT)}):"]
     for entry in reviewed:
-        lines.append(f"  {entry.id} {entry.package} {entry.version} (fixed in {entry.fixed_in}, held back by "
-                     f"{'; '.join(holders(entry)) or 'nothing'}): {entry.summary}")
+        lines.append(
+            f"  {entry.id} {entry.package} {entry.version} (fixed in {entry.fixed_in}, held back by "
+            f"{'; '.join(holders(entry)) or 'nothing'}): {entry.summary}"
+        )
     return "\n".join(lines)
 
 
@@ -198,24 +240,32 @@ def main(argv: Optional[List[str]] = None) -> int:
         if attempt.reached:
             audit = attempt
             break
-        print(f"pip-audit could not use '{service}': "
-              f"{attempt.error or 'every package came back not found (its data is out of reach)'}")
+        print(
+            f"pip-audit could not use '{service}': "
+            f"{attempt.error or 'every package came back not found (its data is out of reach)'}"
+        )
 
     if audit is None:
-        print(f"\nNOT AUDITED: no vulnerability service could be reached from this machine.\n"
-              f"{describe_reviewed(reviewed)}")
+        print(
+            f"\nNOT AUDITED: no vulnerability service could be reached from this machine.\n"
+            f"{describe_reviewed(reviewed)}"
+        )
         if os.environ.get("AUDIT_REQUIRED") == "1":
             print("AUDIT_REQUIRED=1: failing, since nothing was audited.")
             return 1
         return 1 if problems else 0
 
     new = unreviewed(audit.found, reviewed)
-    print(f"pip-audit via '{audit.service}': {len(audit.found)} known vulnerabilities, {len(new)} not reviewed; "
-          f"{len(audit.skipped)} packages could not be audited {sorted(audit.skipped)}")
+    print(
+        f"pip-audit via '{audit.service}': {len(audit.found)} known vulnerabilities, {len(new)} not reviewed; "
+        f"{len(audit.skipped)} packages could not be audited {sorted(audit.skipped)}"
+    )
     for vuln in new:
         fixes = ", ".join(vuln["fix_versions"]) or "no fix yet"
-        print(f"NOT REVIEWED: {vuln['id']} ({', '.join(vuln['aliases'])}) in {vuln['package']} {vuln['version']}, "
-              f"fixed in {fixes}: upgrade it, or review it in {REVIEWED_FILE.relative_to(ROOT)}")
+        print(
+            f"NOT REVIEWED: {vuln['id']} ({', '.join(vuln['aliases'])}) in {vuln['package']} {vuln['version']}, "
+            f"fixed in {fixes}: upgrade it, or review it in {REVIEWED_FILE.relative_to(ROOT)}"
+        )
     print(describe_reviewed(reviewed))
     return 1 if new or problems else 0
 

@@ -1,4 +1,5 @@
 """Secrets the servers share: from the environment if set, else generated once and kept owner-only under var/."""
+
 import os
 import secrets
 import tempfile

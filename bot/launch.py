@@ -2,6 +2,7 @@
 
 `make run` uses it from the command line; the end-to-end tests use `start_servers`.
 """
+
 import argparse
 import os
 import signal
@@ -47,8 +48,11 @@ class Server:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             output = open(self.log_file, "ab")
         self.process = subprocess.Popen(
-            self.command, cwd=settings.PROJECT_ROOT, env=self.env,
-            stdout=output, stderr=subprocess.STDOUT if output else None,
+            self.command,
+            cwd=settings.PROJECT_ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
         )
 
     def running(self) -> bool:
@@ -103,8 +107,11 @@ class Servers:
                 if not server.may_restart():
                     print(f"The {server.name} keeps stopping; giving up.", file=sys.stderr, flush=True)
                     return
-                print(f"The {server.name} stopped (exit code {server.process.returncode}); "
-                      "restarting it.", file=sys.stderr, flush=True)
+                print(
+                    f"The {server.name} stopped (exit code {server.process.returncode}); restarting it.",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 server.restart()
             time.sleep(poll_seconds)
 
@@ -126,8 +133,11 @@ class Every:
         try:
             self.work()
         except Exception as error:  # noqa: BLE001 - a failed run is retried next time; the servers stay up
-            print(f"The {self.name} job failed ({type(error).__name__}); it runs again later.", file=sys.stderr,
-                  flush=True)
+            print(
+                f"The {self.name} job failed ({type(error).__name__}); it runs again later.",
+                file=sys.stderr,
+                flush=True,
+            )
         return True
 
 
@@ -147,7 +157,7 @@ def rasa_token() -> str:
 def _answers(url: str) -> None:
     """Returns if the server answers: an HTTP GET, or for tcp://host:port (a database) a connection."""
     if url.startswith("tcp://"):
-        host, port = url[len("tcp://"):].rsplit(":", 1)
+        host, port = url[len("tcp://") :].rsplit(":", 1)
         socket.create_connection((host, int(port)), timeout=2).close()
         return
     with urllib.request.urlopen(url, timeout=2):
@@ -177,26 +187,61 @@ def server_env(extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 
 def action_server(port: int, env: Dict[str, str], log_file: Optional[Path], name: str = "action server") -> Server:
     # Rasa SDK's own entry point, as `rasa run actions` calls it, without importing Rasa: up in 1 s, not 3.
-    return Server(name=name, command=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-                  env=env, health_url=f"http://{LOOPBACK}:{port}/health", log_file=log_file)
-
-
-def rasa_server(port: int, action_port: int, token: str, model: Path, endpoints: Path, env: Dict[str, str],
-                log_file: Optional[Path], name: str = "Rasa server") -> Server:
     return Server(
         name=name,
-        command=[sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--interface", LOOPBACK, "--port", str(port),
-                 f"--auth-token={token}", "--model", str(model), "--endpoints", str(endpoints),
-                 "--credentials", "credentials.yml"],
+        command=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        env=env,
+        health_url=f"http://{LOOPBACK}:{port}/health",
+        log_file=log_file,
+    )
+
+
+def rasa_server(
+    port: int,
+    action_port: int,
+    token: str,
+    model: Path,
+    endpoints: Path,
+    env: Dict[str, str],
+    log_file: Optional[Path],
+    name: str = "Rasa server",
+) -> Server:
+    return Server(
+        name=name,
+        command=[
+            sys.executable,
+            "-m",
+            "bot.rasa_server",
+            "run",
+            "--enable-api",
+            "--interface",
+            LOOPBACK,
+            "--port",
+            str(port),
+            f"--auth-token={token}",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "credentials.yml",
+        ],
         env={**env, "ACTION_ENDPOINT_URL": f"http://{LOOPBACK}:{action_port}/webhook"},
-        health_url=f"http://{LOOPBACK}:{port}/", log_file=log_file)
+        health_url=f"http://{LOOPBACK}:{port}/",
+        log_file=log_file,
+    )
 
 
-def web_server(port: int, rasa_url: str, env: Dict[str, str], log_file: Optional[Path],
-               name: str = "web app") -> Server:
-    return Server(name=name, command=[sys.executable, "-m", "bot.web", "--host", LOOPBACK, "--port", str(port)],
-                  env={**env, "RASA_URL": rasa_url}, health_url=f"http://{LOOPBACK}:{port}/healthz",
-                  log_file=log_file)
+def web_server(
+    port: int, rasa_url: str, env: Dict[str, str], log_file: Optional[Path], name: str = "web app"
+) -> Server:
+    return Server(
+        name=name,
+        command=[sys.executable, "-m", "bot.web", "--host", LOOPBACK, "--port", str(port)],
+        env={**env, "RASA_URL": rasa_url},
+        health_url=f"http://{LOOPBACK}:{port}/healthz",
+        log_file=log_file,
+    )
 
 
 def start_all(servers: Servers, timeout: float) -> Servers:
@@ -237,8 +282,9 @@ def start_servers(
     def log(name: str) -> Optional[Path]:
         return log_dir / f"{name}.log" if log_dir else None
 
-    servers = Servers(rasa_url=f"http://{LOOPBACK}:{rasa_port}", action_url=f"http://{LOOPBACK}:{action_port}",
-                      token=token)
+    servers = Servers(
+        rasa_url=f"http://{LOOPBACK}:{rasa_port}", action_url=f"http://{LOOPBACK}:{action_port}", token=token
+    )
     if with_action_server:
         servers.servers.append(action_server(action_port, env, log("actions")))
     servers.servers.append(rasa_server(rasa_port, action_port, token, model, endpoints, env, log("rasa")))
@@ -273,8 +319,9 @@ def main() -> int:
         flush=True,
     )
     try:
-        servers.keep_running(jobs=[Every(settings.RETENTION_CHECK_MINUTES * 60, delete_expired_conversations,
-                                         "retention")])
+        servers.keep_running(
+            jobs=[Every(settings.RETENTION_CHECK_MINUTES * 60, delete_expired_conversations, "retention")]
+        )
         return 1
     except KeyboardInterrupt:
         return 0

@@ -14,6 +14,7 @@ runs after every message). Measured here: 20 to 35 ms a message, about a quarter
 README's profile). Building the validator once per schema makes it 0.4 ms. It raises the same errors for the same
 answers (tests/test_rasa_server.py).
 """
+
 import functools
 import json
 import os

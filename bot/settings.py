@@ -1,4 +1,5 @@
 """Runtime settings, read once from the environment with safe embedded defaults."""
+
 import os
 from pathlib import Path
 
@@ -12,9 +13,7 @@ RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "30"))
 # How often `make run` deletes what outlived it (bot/launch.py).
 RETENTION_CHECK_MINUTES = float(os.environ.get("RETENTION_CHECK_MINUTES", "60"))
 
-SPACY_PIPELINE_DIR = Path(
-    os.environ.get("SPACY_PIPELINE_DIR", PROJECT_ROOT / "build" / "spacy_pipeline")
-)
+SPACY_PIPELINE_DIR = Path(os.environ.get("SPACY_PIPELINE_DIR", PROJECT_ROOT / "build" / "spacy_pipeline"))
 
 RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
 # Each web app has Rasa work on at most RASA_AT_ONCE of its messages at once; the others wait their turn, up to
@@ -22,9 +21,7 @@ RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
 RASA_AT_ONCE = int(os.environ.get("RASA_AT_ONCE", "10"))
 RASA_QUEUE_SECONDS = float(os.environ.get("RASA_QUEUE_SECONDS", "10"))
 ACTION_SERVER_PORT = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
-ACTION_ENDPOINT_URL = os.environ.get(
-    "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{ACTION_SERVER_PORT}/webhook"
-)
+ACTION_ENDPOINT_URL = os.environ.get("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{ACTION_SERVER_PORT}/webhook")
 MODEL_PATH = Path(os.environ.get("MODEL_PATH", PROJECT_ROOT / "models" / "current.tar.gz"))
 
 # The web app (bot/web): the front door for children, counsellors and staff.

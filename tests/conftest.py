@@ -1,4 +1,5 @@
 """Shared pytest configuration for the whole test suite."""
+
 import os
 import tempfile
 from pathlib import Path

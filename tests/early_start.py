@@ -5,6 +5,7 @@ too. So the root conftest puts the end-to-end tests last and starts, one after a
 the servers of every session- or module-wide fixture that the collected tests need. A fixture then takes its
 servers from here, waiting for them if they are still starting (or starting them then, if nothing began them).
 """
+
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Dict, Generator, Iterable, TypeVar
 
@@ -17,9 +18,11 @@ _begun: Dict[str, Future] = {}
 
 def register(fixture_name: str) -> Callable[[Callable[[], Started]], Callable[[], Started]]:
     """Decorates the function that starts the named fixture's servers and returns them answering."""
+
     def registered(start: Callable[[], Started]) -> Callable[[], Started]:
         _starters[fixture_name] = start
         return start
+
     return registered
 
 

@@ -1,4 +1,5 @@
 """Pytest plugin: a throwaway PostgreSQL 15 cluster for the session, a fresh database per test."""
+
 import os
 import pwd
 import shutil
@@ -46,9 +47,7 @@ def _as_cluster_owner(args: List[str]) -> List[str]:
 
 
 def _run(args: List[str], workdir: Path) -> None:
-    result = subprocess.run(
-        _as_cluster_owner([str(arg) for arg in args]), cwd=workdir, capture_output=True, text=True
-    )
+    result = subprocess.run(_as_cluster_owner([str(arg) for arg in args]), cwd=workdir, capture_output=True, text=True)
     if result.returncode != 0:
         log = workdir / "server.log"
         raise RuntimeError(
@@ -91,9 +90,19 @@ def _stop_if_running(data_dir: Path, workdir: Path) -> None:
 
 def _start(data_dir: Path, workdir: Path, port: int) -> None:
     _run(
-        [PG_BIN_DIR / "pg_ctl", "start", "-w", "-t", "60", "-D", data_dir,
-         "-l", workdir / "server.log",
-         "-o", f"-h {HOST} -p {port} -k {workdir} {SERVER_OPTIONS}"],
+        [
+            PG_BIN_DIR / "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            data_dir,
+            "-l",
+            workdir / "server.log",
+            "-o",
+            f"-h {HOST} -p {port} -k {workdir} {SERVER_OPTIONS}",
+        ],
         workdir,
     )
 
@@ -122,8 +131,9 @@ def stoppable_postgres_server() -> Iterator[StoppableServer]:
     workdir = _make_workdir()
     data_dir = workdir / "data"
     try:
-        _run([PG_BIN_DIR / "initdb", "-D", data_dir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"],
-             workdir)
+        _run(
+            [PG_BIN_DIR / "initdb", "-D", data_dir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"], workdir
+        )
         server = StoppableServer(host=HOST, port=_free_port(), user=SUPERUSER, data_dir=data_dir, workdir=workdir)
         server.start()
         yield server
@@ -142,8 +152,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         data_dir = workdir / "data"
         port = _free_port()
         _run(
-            [PG_BIN_DIR / "initdb", "-D", data_dir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
-             "--no-sync"],
+            [PG_BIN_DIR / "initdb", "-D", data_dir, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"],
             workdir,
         )
         cleanup.callback(_stop_if_running, data_dir, workdir)

@@ -1,4 +1,5 @@
 """A throwaway Redis server on a free loopback port, which a test may stop and start again."""
+
 import shutil
 import socket
 import subprocess
@@ -33,7 +34,9 @@ class RedisServer:
             pytest.fail("redis-server not found: apt-get install redis-server (.ci/run does)", pytrace=False)
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

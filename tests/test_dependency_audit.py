@@ -1,10 +1,10 @@
 """The dependency audit (make audit): the reviewed list holds only what we cannot fix yet, and pip-audit's findings
 are sorted into reviewed and new. Against the real lock file and the installed packages' own requirements."""
+
 import pytest
 import yaml
 
-from bot.dependency_audit import (check_reviewed, held_back_by, load_reviewed, parse_report, pinned_versions,
-                                  unreviewed)
+from bot.dependency_audit import check_reviewed, held_back_by, load_reviewed, parse_report, pinned_versions, unreviewed
 
 
 @pytest.fixture(scope="module")
@@ -13,9 +13,17 @@ def pins():
 
 
 def write_reviewed(tmp_path, **changes):
-    entry = {"id": "GHSA-test", "aliases": ["CVE-0000-0001"], "package": "aiohttp", "version": "3.9.5",
-             "fixed_in": "3.10.11", "summary": "a flaw", "source": "https://example.org/advisory",
-             "why_it_does_not_apply": "a reason", **changes}
+    entry = {
+        "id": "GHSA-test",
+        "aliases": ["CVE-0000-0001"],
+        "package": "aiohttp",
+        "version": "3.9.5",
+        "fixed_in": "3.10.11",
+        "summary": "a flaw",
+        "source": "https://example.org/advisory",
+        "why_it_does_not_apply": "a reason",
+        **changes,
+    }
     path = tmp_path / "reviewed.yaml"
     path.write_text(yaml.safe_dump({"vulnerabilities": [entry]}))
     return path
@@ -52,12 +60,20 @@ def test_an_entry_without_a_reason_is_refused(tmp_path):
 
 def test_findings_are_sorted_into_reviewed_and_new(tmp_path):
     # The shape of pip-audit's --format json report.
-    report = {"dependencies": [
-        {"name": "aiohttp", "version": "3.9.5", "vulns": [
-            {"id": "PYSEC-1", "aliases": ["CVE-0000-0001"], "fix_versions": ["3.10.11"]},
-            {"id": "GHSA-new", "aliases": [], "fix_versions": ["3.12.14"]}]},
-        {"name": "absl-py", "skip_reason": "Dependency not found on PyPI and could not be audited"},
-        {"name": "jinja2", "version": "3.1.6", "vulns": []}]}
+    report = {
+        "dependencies": [
+            {
+                "name": "aiohttp",
+                "version": "3.9.5",
+                "vulns": [
+                    {"id": "PYSEC-1", "aliases": ["CVE-0000-0001"], "fix_versions": ["3.10.11"]},
+                    {"id": "GHSA-new", "aliases": [], "fix_versions": ["3.12.14"]},
+                ],
+            },
+            {"name": "absl-py", "skip_reason": "Dependency not found on PyPI and could not be audited"},
+            {"name": "jinja2", "version": "3.1.6", "vulns": []},
+        ]
+    }
     audit = parse_report("pypi", report)
     assert audit.reached and audit.skipped == ["absl-py"]
     new = unreviewed(audit.found, load_reviewed(write_reviewed(tmp_path)))
@@ -71,8 +87,9 @@ def test_a_service_that_skipped_every_package_audited_nothing():
 
 def test_a_fix_that_needs_what_rasa_holds_back_is_held_back_too(tmp_path, pins):
     # pytest 9.0.3 is allowed by every requirement, but needs packaging>=22, which Rasa 3.6 keeps below 21.
-    needing = write_reviewed(tmp_path, package="pytest", version=pins["pytest"], fixed_in="9.0.3",
-                             fix_needs="packaging>=22")
+    needing = write_reviewed(
+        tmp_path, package="pytest", version=pins["pytest"], fixed_in="9.0.3", fix_needs="packaging>=22"
+    )
     assert check_reviewed(load_reviewed(needing), pins) == []
     not_needing = write_reviewed(tmp_path, package="pytest", version=pins["pytest"], fixed_in="9.0.3")
     assert "nothing installed holds pytest below 9.0.3" in check_reviewed(load_reviewed(not_needing), pins)[0]

@@ -1,6 +1,7 @@
 """deploy/kubernetes.yaml cannot run here (no container engine), but it must not drift from the project: each
 command it runs is a module the image has, Rasa's endpoints are the project's with the Redis lock store, and each
 Service reaches a port its pods listen on."""
+
 import importlib.util
 from typing import Dict, Iterator, List
 
@@ -47,8 +48,11 @@ def test_each_service_reaches_a_port_its_pods_listen_on():
     for document in documents():
         if document["kind"] == "Deployment":
             app = document["spec"]["selector"]["matchLabels"]["app"]
-            listening[app] = {port["containerPort"] for container in document["spec"]["template"]["spec"]["containers"]
-                              for port in container.get("ports", [])}
+            listening[app] = {
+                port["containerPort"]
+                for container in document["spec"]["template"]["spec"]["containers"]
+                for port in container.get("ports", [])
+            }
     services = [d for d in documents() if d["kind"] == "Service"]
     assert {service["metadata"]["name"] for service in services} == set(listening)
     for service in services:

@@ -1,5 +1,6 @@
 """Rasa run through bot/rasa_server.py: its faster check of the action server's answers accepts and refuses exactly
 what jsonschema.validate does, with the schema Rasa uses; and no telemetry or crash report leaves for Rasa."""
+
 import os
 import subprocess
 import sys
@@ -49,8 +50,14 @@ def test_the_rasa_server_runs_rasa_with_the_fix():
 
 def telemetry_on(tmp_path, *lines: str) -> bool:
     """Whether Rasa would send telemetry and crash reports, asked in a process of its own with no setting at all."""
-    script = "\n".join([*lines, "import rasa.telemetry", "rasa.telemetry.initialize_telemetry()",
-                        "print(rasa.telemetry.is_telemetry_enabled())"])
+    script = "\n".join(
+        [
+            *lines,
+            "import rasa.telemetry",
+            "rasa.telemetry.initialize_telemetry()",
+            "print(rasa.telemetry.is_telemetry_enabled())",
+        ]
+    )
     env = {**{k: v for k, v in os.environ.items() if k != "RASA_TELEMETRY_ENABLED"}, "HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     return result.stdout.strip().splitlines()[-1] == "True"
@@ -67,7 +74,8 @@ def test_an_api_token_that_starts_with_a_dash_reaches_rasa_whole(tmp_path):
 
     from bot.launch import rasa_server
 
-    server = rasa_server(5005, 5055, "-starts-with-a-dash", tmp_path / "model.tar.gz", tmp_path / "endpoints.yml",
-                         env={}, log_file=None)
+    server = rasa_server(
+        5005, 5055, "-starts-with-a-dash", tmp_path / "model.tar.gz", tmp_path / "endpoints.yml", env={}, log_file=None
+    )
     arguments = create_argument_parser().parse_args(server.command[3:])
     assert arguments.auth_token == "-starts-with-a-dash"

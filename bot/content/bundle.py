@@ -2,6 +2,7 @@
 the services of the facts file. The database starts from it, and the bot falls back to it when no
 published content can be read at all.
 """
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -27,7 +28,7 @@ def bundled_responses() -> Dict[str, Tuple[str, List[dict]]]:
     """Response name -> (topic, variants), the topic taken from the file (responses_<topic>.yml)."""
     found = {}
     for path in sorted(DOMAIN_DIR.glob("responses_*.yml")):
-        topic = path.stem[len("responses_"):]
+        topic = path.stem[len("responses_") :]
         found.update({name: (topic, variants) for name, variants in _responses_in(path).items()})
     found.update({name: (WEB_TOPIC, variants) for name, variants in _responses_in(WEB_MESSAGES_FILE).items()})
     return found
@@ -36,8 +37,12 @@ def bundled_responses() -> Dict[str, Tuple[str, List[dict]]]:
 def service_body(region: str, list_name: str, entry: dict, checked_on) -> dict:
     """A facts file entry as the editor stores it: with where it belongs and when a person checked it."""
     body = {key: value for key, value in entry.items() if key != "verified"}
-    body.update(region=region, list=list_name, verified=entry.get("verified") is True,
-                checked_on=str(checked_on) if entry.get("verified") is True and checked_on else None)
+    body.update(
+        region=region,
+        list=list_name,
+        verified=entry.get("verified") is True,
+        checked_on=str(checked_on) if entry.get("verified") is True and checked_on else None,
+    )
     return body
 
 
@@ -46,5 +51,6 @@ def bundled_services() -> Dict[str, dict]:
     """Service id -> entry, in the facts file's order; a verified entry counts as checked on the file's date."""
     facts = load_facts()
     checked = facts["meta"]["checked"]
-    return {entry["id"]: service_body(region, list_name, entry, checked)
-            for region, list_name, entry in iter_entries(facts)}
+    return {
+        entry["id"]: service_body(region, list_name, entry, checked) for region, list_name, entry in iter_entries(facts)
+    }

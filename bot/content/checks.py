@@ -4,6 +4,7 @@ The editor shows these as staff type; submitting, approving, publishing and roll
 refuse while any is left. Facts are the published, person-checked contacts (or, for a change to
 a service, the contacts as they would be after it).
 """
+
 import re
 from datetime import date
 from typing import Dict, List, Optional
@@ -33,8 +34,10 @@ def response_problems(name: str, topic: str, variants: List[dict], contacts: Dic
             problems.append(f"Variant {index + 1}: the text is empty.")
         elif len(text) > MAX_TEXT_CHARS:
             problems.append(f"Variant {index + 1}: {len(text)} characters; keep it under {MAX_TEXT_CHARS}.")
-        problems += [f"Variant {index + 1}: {problem.rule.replace('_', ' ')}: {problem.detail}"
-                     for problem in lint_variant(name, index, variant, variants, known)]
+        problems += [
+            f"Variant {index + 1}: {problem.rule.replace('_', ' ')}: {problem.detail}"
+            for problem in lint_variant(name, index, variant, variants, known)
+        ]
     # The web app picks its own messages by region only; Rasa's responses by every profile slot.
     problems += coverage_problems(variants)[:5]
     return problems
@@ -81,8 +84,9 @@ def service_problems(entry: dict, today: Optional[date] = None) -> List[str]:
     return problems
 
 
-def facts_lost(services: Dict[str, dict], responses: Dict[str, List[dict]],
-               before: Optional[Dict[str, str]] = None) -> List[str]:
+def facts_lost(
+    services: Dict[str, dict], responses: Dict[str, List[dict]], before: Optional[Dict[str, str]] = None
+) -> List[str]:
     """Responses that would name a fact these services no longer give (removed or not checked)."""
     contacts = verified_contacts(facts_from_services(services))
     problems = []
@@ -92,6 +96,8 @@ def facts_lost(services: Dict[str, dict], responses: Dict[str, List[dict]],
             if before is not None:
                 missing = [name_ for name_ in missing if name_ in before]
             for placeholder in missing:
-                problems.append(f"{name} (variant {index + 1}) uses {{{placeholder}}}, "
-                                "which this change removes or leaves unchecked.")
+                problems.append(
+                    f"{name} (variant {index + 1}) uses {{{placeholder}}}, "
+                    "which this change removes or leaves unchecked."
+                )
     return problems

@@ -4,6 +4,7 @@ Responses never hold a phone number or address themselves: they name a fact with
 placeholder such as ``{uk_childline_phone}`` (entry id ``uk-childline``, field ``phone``),
 which the bot fills from the published facts when it sends the message (bot/content/nlg.py).
 """
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterator, Tuple

@@ -3,6 +3,7 @@
 Used by the tests over the whole domain (``python -m bot.content.lint`` prints the worst
 offenders) and, later, live in the staff editor through ``lint_variant``.
 """
+
 import re
 import sys
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def age_band_of(variant: dict) -> Optional[str]:
 
 
 def reading_band(name: str, variant: dict, variants: List[dict]) -> Optional[str]:
-    """"child" when a child of 12 or under may be shown this variant, else its own age band.
+    """ "child" when a child of 12 or under may be shown this variant, else its own age band.
 
     A child sees the response's `age_band: child` variant if it has one; otherwise every
     variant not written for adults must read as simply as a child variant.
@@ -88,7 +89,7 @@ def reading_grade(text: str) -> float:
 
 
 def _forgiven(lowered: str, start: int, negations: Iterable[str]) -> bool:
-    before = lowered[max(0, start - 20):start].rstrip()
+    before = lowered[max(0, start - 20) : start].rstrip()
     return any(re.search(rf"\b{re.escape(word)}$", before) for word in negations)
 
 
@@ -122,8 +123,9 @@ def literal_contacts(text: str, known_facts: Dict[str, str]) -> List[str]:
     return urls + EMAIL.findall(bare) + phones
 
 
-def lint_text(text: str, age_band: Optional[str] = None,
-              known_facts: Optional[Dict[str, str]] = None) -> List[Tuple[str, str, float]]:
+def lint_text(
+    text: str, age_band: Optional[str] = None, known_facts: Optional[Dict[str, str]] = None
+) -> List[Tuple[str, str, float]]:
     """(rule, detail, excess) for each problem in one piece of text a child will read."""
     rules = load_rules()
     known_facts = verified_contacts() if known_facts is None else known_facts
@@ -137,8 +139,9 @@ def lint_text(text: str, age_band: Optional[str] = None,
     for sentence in sentences(text):
         words = len(WORD.findall(sentence))
         if words > rules["max_sentence_words"]:
-            problems.append(("sentence_length", f"{words} words: {sentence.strip()[:60]!r}",
-                             words - rules["max_sentence_words"]))
+            problems.append(
+                ("sentence_length", f"{words} words: {sentence.strip()[:60]!r}", words - rules["max_sentence_words"])
+            )
 
     lowered = text.lower()
     for pattern in rules["third_person"]:
@@ -163,11 +166,14 @@ def lint_text(text: str, age_band: Optional[str] = None,
     return problems
 
 
-def lint_variant(name: str, index: int, variant: dict, variants: List[dict],
-                 known_facts: Optional[Dict[str, str]] = None) -> List[Problem]:
+def lint_variant(
+    name: str, index: int, variant: dict, variants: List[dict], known_facts: Optional[Dict[str, str]] = None
+) -> List[Problem]:
     band = reading_band(name, variant, variants)
-    problems = [Problem(name, index, rule, detail, excess)
-                for rule, detail, excess in lint_text(variant.get("text", ""), band, known_facts)]
+    problems = [
+        Problem(name, index, rule, detail, excess)
+        for rule, detail, excess in lint_text(variant.get("text", ""), band, known_facts)
+    ]
     for button in variant.get("buttons") or []:
         # Button titles are too short to score a grade; they must still be safe.
         for rule, detail, excess in lint_text(button.get("title", ""), "button", known_facts):

@@ -5,6 +5,7 @@ child reads come from the last release staff published (bot/content/published.py
 numbers and addresses of the published, person-checked facts filled in. A change needs no
 retraining and no restart. The model's own domain responses fill any gap.
 """
+
 import logging
 from typing import Any, Dict, List, Optional
 
@@ -19,18 +20,21 @@ log = logging.getLogger(__name__)
 
 
 class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
-    def __init__(self, endpoint_config=None, domain: Optional[Domain] = None,
-                 content: Optional[PublishedContent] = None) -> None:
+    def __init__(
+        self, endpoint_config=None, domain: Optional[Domain] = None, content: Optional[PublishedContent] = None
+    ) -> None:
         super().__init__(dict(domain.responses) if domain else {})
         self.trained_responses = dict(self.responses)
         self.content = content or published()
 
-    async def generate(self, utter_action: str, tracker: DialogueStateTracker, output_channel: str,
-                       **kwargs: Any) -> Optional[Dict[str, Any]]:
+    async def generate(
+        self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
         return self.generate_from_slots(utter_action, tracker.current_slot_values(), output_channel, **kwargs)
 
-    def generate_from_slots(self, utter_action: str, filled_slots: Dict[str, Any], output_channel: str,
-                            **kwargs: Any) -> Optional[Dict[str, Any]]:
+    def generate_from_slots(
+        self, utter_action: str, filled_slots: Dict[str, Any], output_channel: str, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
         content = self.content.current()
         for source in (content.responses, self.trained_responses):
             variants = self._sendable(source.get(utter_action), content.contacts)
@@ -41,11 +45,11 @@ class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
             return None
         # The parent picks among the variants that fit the slots; _fill_response fills them in.
         self.responses = {utter_action: variants}
-        return super().generate_from_slots(utter_action, filled_slots, output_channel,
-                                           **{**kwargs, **content.contacts})
+        return super().generate_from_slots(utter_action, filled_slots, output_channel, **{**kwargs, **content.contacts})
 
-    def _fill_response(self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None,
-                       **kwargs: Any) -> Dict[str, Any]:
+    def _fill_response(
+        self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None, **kwargs: Any
+    ) -> Dict[str, Any]:
         """Fills {name} placeholders in the text and button titles only, facts over slots.
 
         Rasa's own filling would also read a button's payload (`/tell_age{"age": "15"}`) as

@@ -7,6 +7,7 @@ seconds without a restart. Each release it reads is also written to a local snap
 the database cannot be reached, the process carries on with what it has, or starts from the
 snapshot, and only with neither from the content bundled with the project. Never from nothing.
 """
+
 import json
 import logging
 import os
@@ -52,8 +53,9 @@ class Content:
         return facts_from_services(self.services)
 
     def to_json(self) -> str:
-        return json.dumps({"release": self.release, "responses": self.responses, "services": self.services},
-                          sort_keys=True)
+        return json.dumps(
+            {"release": self.release, "responses": self.responses, "services": self.services}, sort_keys=True
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "Content":
@@ -68,8 +70,9 @@ def bundled() -> Content:
     global _BUNDLED
     if _BUNDLED is None:
         responses = {name: variants for name, (_topic, variants) in bundled_responses().items()}
-        _BUNDLED = Content(BUNDLED_RELEASE, responses, bundled_services(),
-                           verified_contacts(facts_from_services(bundled_services())))
+        _BUNDLED = Content(
+            BUNDLED_RELEASE, responses, bundled_services(), verified_contacts(facts_from_services(bundled_services()))
+        )
     return _BUNDLED
 
 
@@ -92,8 +95,12 @@ def read_snapshot(path: Path) -> Optional[Content]:
 class PublishedContent:
     """The newest published content this process knows, kept up to date in the background."""
 
-    def __init__(self, database_url: Optional[str] = None, snapshot_file: Optional[Path] = None,
-                 poll_seconds: Optional[float] = None):
+    def __init__(
+        self,
+        database_url: Optional[str] = None,
+        snapshot_file: Optional[Path] = None,
+        poll_seconds: Optional[float] = None,
+    ):
         self.database_url = database_url or settings.DATABASE_URL
         self.engine = None
         self.snapshot_file = Path(snapshot_file or settings.CONTENT_SNAPSHOT_FILE)
@@ -124,10 +131,14 @@ class PublishedContent:
                 if newest == known:
                     return True
                 snapshot = connection.execute(
-                    sa.select(_RELEASES.c.snapshot).where(_RELEASES.c.id == newest)).scalar_one()
+                    sa.select(_RELEASES.c.snapshot).where(_RELEASES.c.id == newest)
+                ).scalar_one()
         except (SQLAlchemyError, OSError) as error:
-            log.warning("published content: database unreachable (%s); keeping release %s",
-                        type(error).__name__, self._content.release if self._content else "none")
+            log.warning(
+                "published content: database unreachable (%s); keeping release %s",
+                type(error).__name__,
+                self._content.release if self._content else "none",
+            )
             return False
         content = Content.from_json(snapshot)
         self._content = content

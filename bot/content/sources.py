@@ -1,4 +1,5 @@
 """Writes docs/content-sources.md: each response's advice with the pages it was confirmed on."""
+
 import argparse
 from pathlib import Path
 from typing import Dict, List

@@ -1,4 +1,5 @@
 """Where the bot uses each response: the rules and stories (data/) that name it, and the web app."""
+
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path

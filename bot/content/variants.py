@@ -1,6 +1,7 @@
 """Which variant of a response a child gets, and the facts filled into it: one place for the bot,
 the web app and the editor's preview, so what staff preview is what a child sees.
 """
+
 import itertools
 import re
 from typing import Dict, Iterable, List, Optional, Set
@@ -30,8 +31,7 @@ SLOT_CASES = [
 
 def profile_slots(age_band: Optional[str], region: Optional[str]) -> Dict[str, Optional[str]]:
     """The slots a child with this age band and region has (adults get the adult routes)."""
-    return {"age_band": age_band, "country": region or "uk",
-            "audience": "adult" if age_band == "adult" else "young"}
+    return {"age_band": age_band, "country": region or "uk", "audience": "adult" if age_band == "adult" else "young"}
 
 
 def candidates(variants: List[dict], slots: Dict[str, object], channel: str = CHANNEL) -> List[dict]:
@@ -46,9 +46,11 @@ def placeholders(variant: dict) -> Set[str]:
 
 def fill(text: str, values: Dict[str, str]) -> str:
     """The text with each {placeholder} replaced; one without a value is left as it is."""
+
     def value_of(match) -> str:
         value = values.get(match.group(1))
         return match.group(0) if value is None else str(value)
+
     return PLACEHOLDER.sub(value_of, text)
 
 
@@ -59,7 +61,9 @@ def coverage_problems(variants: List[dict], cases: Iterable[Dict[str, object]] =
         found = len(candidates(variants, slots))
         if found != 1:
             shown = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in slots.items() if value)
-            problems.append(f"No variant fits a child with {shown}: add one for them or one with no conditions."
-                            if not found else
-                            f"{found} variants fit a child with {shown}: make their conditions different.")
+            problems.append(
+                f"No variant fits a child with {shown}: add one for them or one with no conditions."
+                if not found
+                else f"{found} variants fit a child with {shown}: make their conditions different."
+            )
     return problems

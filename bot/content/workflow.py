@@ -5,6 +5,7 @@ it, writes the audit log, and raises `ChangeRefused` with a sentence for staff w
 happen. Publishing writes a new release: every process that talks to children picks it up within
 CONTENT_POLL_SECONDS (bot/content/published.py).
 """
+
 import json
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -18,7 +19,13 @@ from bot.content.facts import facts_from_services, verified_contacts
 from bot.content.published import Content
 from bot.store import audit
 from bot.store.models import (
-    ContentItem, ContentKind, ContentRelease, ContentVersion, User, UserRole, VersionStatus,
+    ContentItem,
+    ContentKind,
+    ContentRelease,
+    ContentVersion,
+    User,
+    UserRole,
+    VersionStatus,
 )
 from bot.store.utc import utc_now
 
@@ -59,13 +66,17 @@ def body_of(version: ContentVersion):
 
 
 def item_by_key(session: Session, kind: str, key: str) -> Optional[ContentItem]:
-    return session.scalars(sa.select(ContentItem).where(
-        ContentItem.kind == ContentKind(kind), ContentItem.key == key)).first()
+    return session.scalars(
+        sa.select(ContentItem).where(ContentItem.kind == ContentKind(kind), ContentItem.key == key)
+    ).first()
 
 
 def versions_of(session: Session, item: ContentItem) -> List[ContentVersion]:
-    return list(session.scalars(sa.select(ContentVersion).where(ContentVersion.item_id == item.id)
-                                .order_by(ContentVersion.number.desc())))
+    return list(
+        session.scalars(
+            sa.select(ContentVersion).where(ContentVersion.item_id == item.id).order_by(ContentVersion.number.desc())
+        )
+    )
 
 
 def live_version(session: Session, item: ContentItem) -> Optional[ContentVersion]:
@@ -73,8 +84,11 @@ def live_version(session: Session, item: ContentItem) -> Optional[ContentVersion
 
 
 def live(session: Session) -> Live:
-    rows = session.execute(sa.select(ContentItem, ContentVersion).join(
-        ContentVersion, ContentVersion.id == ContentItem.live_version_id).order_by(ContentItem.id))
+    rows = session.execute(
+        sa.select(ContentItem, ContentVersion)
+        .join(ContentVersion, ContentVersion.id == ContentItem.live_version_id)
+        .order_by(ContentItem.id)
+    )
     responses, services, topics = {}, {}, {}
     for item, version in rows:
         target = responses if item.kind == ContentKind.RESPONSE else services
@@ -96,22 +110,30 @@ def problems_with(session: Session, item: ContentItem, body, now_live: Optional[
 def _release(session: Session, user: Optional[User], summary: str) -> ContentRelease:
     now_live = live(session)
     content = Content(0, now_live.responses, now_live.services)
-    release = ContentRelease(created_at=utc_now(), user_id=user.id if user else None, summary=summary,
-                             snapshot="{}")
+    release = ContentRelease(created_at=utc_now(), user_id=user.id if user else None, summary=summary, snapshot="{}")
     session.add(release)
     session.flush()
     release.snapshot = json.dumps({**json.loads(content.to_json()), "release": release.id}, sort_keys=True)
     return release
 
 
-def _new_version(session: Session, item: ContentItem, body, status: VersionStatus,
-                 author: Optional[User], **fields) -> ContentVersion:
-    number = (session.scalar(sa.select(sa.func.max(ContentVersion.number))
-                             .where(ContentVersion.item_id == item.id)) or 0) + 1
+def _new_version(
+    session: Session, item: ContentItem, body, status: VersionStatus, author: Optional[User], **fields
+) -> ContentVersion:
+    number = (
+        session.scalar(sa.select(sa.func.max(ContentVersion.number)).where(ContentVersion.item_id == item.id)) or 0
+    ) + 1
     now = utc_now()
-    version = ContentVersion(item_id=item.id, number=number, status=status, body=json.dumps(body),
-                             author_id=author.id if author else None, created_at=now, updated_at=now,
-                             **fields)
+    version = ContentVersion(
+        item_id=item.id,
+        number=number,
+        status=status,
+        body=json.dumps(body),
+        author_id=author.id if author else None,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
     session.add(version)
     session.flush()
     return version
@@ -140,8 +162,12 @@ def import_bundle(session: Session) -> int:
         item = ContentItem(kind=kind, key=key, topic=topic)
         session.add(item)
         session.flush()
-        _go_live(session, item, _new_version(session, item, body, VersionStatus.PUBLISHED, None,
-                                             note="From the project's files."), None)
+        _go_live(
+            session,
+            item,
+            _new_version(session, item, body, VersionStatus.PUBLISHED, None, note="From the project's files."),
+            None,
+        )
         added.append(_label(item))
     if added:
         _release(session, None, f"{len(added)} item(s) added from the project's files")
@@ -168,14 +194,26 @@ def open_change(session: Session, user_id: int, kind: str, key: str, topic: Opti
         if version.status in OPEN:
             if version.author_id != user.id:
                 author = session.get(User, version.author_id)
-                raise ChangeRefused(f"{author.name if author else 'Someone'} is already changing this "
-                                    f"(version {version.number}). Review their change instead.")
+                raise ChangeRefused(
+                    f"{author.name if author else 'Someone'} is already changing this "
+                    f"(version {version.number}). Review their change instead."
+                )
             return version.id
     current = live_version(session, item)
-    body = body_of(current) if current else {"id": key, "region": topic, "list": "helplines", "name": "",
-                                             "contact": {}, "verified": False, "checked_on": None}
-    version = _new_version(session, item, body, VersionStatus.DRAFT, user,
-                           based_on=current.number if current else None)
+    body = (
+        body_of(current)
+        if current
+        else {
+            "id": key,
+            "region": topic,
+            "list": "helplines",
+            "name": "",
+            "contact": {},
+            "verified": False,
+            "checked_on": None,
+        }
+    )
+    version = _new_version(session, item, body, VersionStatus.DRAFT, user, based_on=current.number if current else None)
     audit.record(session, user, "content.draft", _label(item, version.number))
     return version.id
 
@@ -256,8 +294,10 @@ def publish(session: Session, user_id: int, version_id: int) -> ContentRelease:
         raise ChangeRefused("Only an approved change can be published.")
     current = live_version(session, item)
     if current is not None and version.based_on != current.number:
-        raise ChangeRefused(f"Version {current.number} went live after this change was started. "
-                            "Ask the author to look again and resubmit it.")
+        raise ChangeRefused(
+            f"Version {current.number} went live after this change was started. "
+            "Ask the author to look again and resubmit it."
+        )
     problems = problems_with(session, item, body_of(version))
     if problems:
         raise ChangeRefused("This change cannot be published: " + " ".join(problems[:5]))
@@ -271,8 +311,13 @@ def rollback(session: Session, user_id: int, item_id: int, number: int) -> Conte
     """Puts an earlier published version live again, as a new version; it was reviewed when first published."""
     user = _editor(session, user_id)
     item = session.get(ContentItem, item_id)
-    old = session.scalars(sa.select(ContentVersion).where(
-        ContentVersion.item_id == item_id, ContentVersion.number == number)).first() if item else None
+    old = (
+        session.scalars(
+            sa.select(ContentVersion).where(ContentVersion.item_id == item_id, ContentVersion.number == number)
+        ).first()
+        if item
+        else None
+    )
     if old is None or old.published_at is None:
         raise ChangeRefused("Only a version that was published before can be put back.")
     if old.id == item.live_version_id:
@@ -282,13 +327,20 @@ def rollback(session: Session, user_id: int, item_id: int, number: int) -> Conte
     if problems:
         raise ChangeRefused("That version cannot go live again: " + " ".join(problems[:5]))
     current = live_version(session, item)
-    version = _new_version(session, item, body, VersionStatus.PUBLISHED, user, restores=number,
-                           based_on=current.number if current else None,
-                           note=f"Rollback to version {number}.", reviewer_id=old.reviewer_id)
+    version = _new_version(
+        session,
+        item,
+        body,
+        VersionStatus.PUBLISHED,
+        user,
+        restores=number,
+        based_on=current.number if current else None,
+        note=f"Rollback to version {number}.",
+        reviewer_id=old.reviewer_id,
+    )
     _go_live(session, item, version, user)
     release = _release(session, user, f"{_label(item)} rolled back to v{number} by {user.name}")
-    audit.record(session, user, "content.rollback", _label(item, version.number), restores=number,
-                 release=release.id)
+    audit.record(session, user, "content.rollback", _label(item, version.number), restores=number, release=release.id)
     return release
 
 

@@ -1,4 +1,5 @@
 """Published content out to YAML (for version control) and back in, as changes that still need review."""
+
 from typing import Dict, List
 
 import yaml
@@ -39,11 +40,16 @@ def import_yaml(session: Session, user_id: int, text: str) -> Dict[str, List[str
         raise workflow.ChangeRefused("That file is not an export of this editor (format 1).")
     now_live = workflow.live(session)
     report = {"submitted": [], "drafts": [], "unchanged": [], "refused": []}
-    incoming = [("response", name, None, variants)
-                for responses in (document.get("responses") or {}).values()
-                for name, variants in (responses or {}).items()]
-    incoming += [("service", entry.get("id"), region, entry)
-                 for region, entries in (document.get("services") or {}).items() for entry in entries or []]
+    incoming = [
+        ("response", name, None, variants)
+        for responses in (document.get("responses") or {}).values()
+        for name, variants in (responses or {}).items()
+    ]
+    incoming += [
+        ("service", entry.get("id"), region, entry)
+        for region, entries in (document.get("services") or {}).items()
+        for entry in entries or []
+    ]
     for kind, key, region, body in incoming:
         live_body = (now_live.responses if kind == "response" else now_live.services).get(key)
         if body == live_body:
@@ -65,6 +71,11 @@ def import_yaml(session: Session, user_id: int, text: str) -> Dict[str, List[str
                 report["submitted"].append(key)
         except workflow.ChangeRefused as refused:
             report["refused"].append(f"{key}: {refused}")
-    audit.record(session, session.get(User, user_id), "content.import_yaml", "content",
-                 **{name: len(keys) for name, keys in report.items()})
+    audit.record(
+        session,
+        session.get(User, user_id),
+        "content.import_yaml",
+        "content",
+        **{name: len(keys) for name, keys in report.items()},
+    )
     return report

@@ -1,4 +1,5 @@
 """Builds the blank English spaCy pipeline, with lookup lemmas, that Rasa's SpacyNLP loads by path."""
+
 import argparse
 from pathlib import Path
 

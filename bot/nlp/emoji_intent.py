@@ -5,6 +5,7 @@ got "Okay. Is there something else I can help with?". A thumbs up or down answer
 other emoji-only message becomes `only_emoji`, which gets a gentle question in words. Emoji of distress or
 of a means of harm are the risk detector's (bot/risk/emoji.py), which runs after this and wins.
 """
+
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent

@@ -1,4 +1,5 @@
 """Scores intent classification on a held-out set and names the pairs it confuses."""
+
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path

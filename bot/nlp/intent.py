@@ -1,4 +1,5 @@
 """Setting a message's intent from a rule, as the project's own NLU components do."""
+
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 

@@ -1,4 +1,5 @@
 """Notices suicide, self-harm, danger from the offender and abuse disclosures in a child's messages."""
+
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 from bot.risk.detector import assess, warm_up
 

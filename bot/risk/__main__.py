@@ -1,6 +1,7 @@
 """Command line: `python -m bot.risk` prints `level<TAB>text` for each line of standard input;
 `python -m bot.risk --eval FILE` prints the evaluation table and fails below the targets;
 `--rules-only` leaves out the learned model; `--fit` fits the learned model if its data changed."""
+
 import argparse
 import logging
 import sys

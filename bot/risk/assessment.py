@@ -1,4 +1,5 @@
 """The result of assessing a message: level, kind, who is at risk, and the evidence for it."""
+
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import List, Tuple

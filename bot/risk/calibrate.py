@@ -6,6 +6,7 @@ evaluate.MAX_FALSE_POSITIVE_RATE on every set, it prints the ones that miss the 
 and have the highest recall. The chosen values are then written into opinion.py by hand, with the date.
 Never run it on a blind set: a threshold chosen on a set makes that set a development set.
 """
+
 import itertools
 import sys
 from dataclasses import dataclass
@@ -74,8 +75,12 @@ def main() -> int:
     for found, raise_at, overrule, reports in results[:15]:
         figures = "  ".join(
             f"{name}: {r.recall(IMMINENT):.2f}/{r.recall(HIGH):.2f}/{r.recall(CONCERN):.2f} fa {r.false_positive_rate:.3f}"
-            f" none {len(r.serious_missed_as_none)}" for name, r in zip(sets, reports))
-        print(f"raise {raise_at[IMMINENT]:.2f}/{raise_at[HIGH]:.2f}/{raise_at[CONCERN]:.2f} overrule {overrule:.2f}  {figures}")
+            f" none {len(r.serious_missed_as_none)}"
+            for name, r in zip(sets, reports)
+        )
+        print(
+            f"raise {raise_at[IMMINENT]:.2f}/{raise_at[HIGH]:.2f}/{raise_at[CONCERN]:.2f} overrule {overrule:.2f}  {figures}"
+        )
     return 0 if results else 1
 
 

@@ -9,6 +9,7 @@ The classifier may also have learnt the risk intents from examples; without the 
 evidence such a guess only ever becomes a check-in (`risk_concern`), never an emergency. A message
 nobody understood (`nlu_fallback`) with a crisis cue in it becomes `safety_check_in`.
 """
+
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
@@ -46,8 +47,11 @@ def recent_child_messages(tracker: Optional[DialogueStateTracker]) -> List[str]:
     """The child's last few messages before this one, oldest first."""
     if tracker is None:
         return []
-    texts = [event.text for event in reversed(tracker.events)
-             if isinstance(event, UserUttered) and event.text and not event.text.startswith("/")]
+    texts = [
+        event.text
+        for event in reversed(tracker.events)
+        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/")
+    ]
     return list(reversed(texts[:HISTORY_MESSAGES]))
 
 
@@ -73,9 +77,7 @@ class RiskDetector(GraphComponent):
         return training_data
 
     # The parameter must be called `tracker`: Rasa's recipe then passes the conversation in.
-    def process(
-        self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None
-    ) -> List[Message]:
+    def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
         history = recent_child_messages(tracker)
         for message in messages:
             text = message.get(TEXT) or ""

@@ -1,4 +1,5 @@
 """Crisis cues in any supported language (cues.yaml): the safety net under a message nobody understood."""
+
 import re
 import unicodedata
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Decides the risk level, kind and person at risk of a message, given the child's last few messages."""
+
 import logging
 from dataclasses import dataclass
 from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
@@ -18,8 +19,30 @@ NEGATIONS = {"not", "never"}
 NEGATION_REACH = 3  # words before a match that a "not" can reach: "i do not want to die"
 # Only these words may stand between the "not" and the risk words, so that "not" denies them
 # ("i am not going to kms") and not a verb of its own ("i can not do this bye everyone").
-NEGATION_BRIDGE = {"do", "does", "did", "am", "is", "are", "was", "going", "to", "want", "really", "even",
-                   "actually", "ever", "would", "will", "wish", "try", "trying", "planning", "about", "gonna"}
+NEGATION_BRIDGE = {
+    "do",
+    "does",
+    "did",
+    "am",
+    "is",
+    "are",
+    "was",
+    "going",
+    "to",
+    "want",
+    "really",
+    "even",
+    "actually",
+    "ever",
+    "would",
+    "will",
+    "wish",
+    "try",
+    "trying",
+    "planning",
+    "about",
+    "gonna",
+}
 ABOUT_REACH = 8
 # words before a match where an "I" makes it the writer's own, whatever frame the message is in
 FRAME_PERSON_REACH = 4
@@ -138,7 +161,11 @@ def _framed_away(findings: Findings, match: Match) -> bool:
     for frame in findings.frames:
         if frame.drops == "hyperbole" and match.rule.hyperbole:
             return True
-        if frame.drops == "not_first_person" and match.rule.kind in STORY_KINDS and not _first_person_near(findings, match):
+        if (
+            frame.drops == "not_first_person"
+            and match.rule.kind in STORY_KINDS
+            and not _first_person_near(findings, match)
+        ):
             if not any(token.lower_ in _relations() for token in findings.doc):
                 return True
     return False

@@ -4,15 +4,23 @@ The rules read words (lexicon.yaml turns an emoji in a sentence into one), so a 
 read here: an emoji of a means of harm is high, an emoji of distress is a concern (a gentle check-in). A
 skull alone is no risk: children use it for "I'm dead (laughing)".
 """
+
 import unicodedata
 from typing import Optional
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 
-MEANS = {"💊": "pills", "🔪": "knife", "🩸": "blood", "🪢": "rope", "⚰": "coffin", "🪦": "grave",
-         "🔫": "gun", "⛓": "chains"}
-DISTRESS = {"😭", "😢", "😞", "😔", "😿", "💔", "🥀", "🆘", "😩", "😫", "😰", "😨", "😣", "😖",
-            "🥺", "😥", "😓"}
+MEANS = {
+    "💊": "pills",
+    "🔪": "knife",
+    "🩸": "blood",
+    "🪢": "rope",
+    "⚰": "coffin",
+    "🪦": "grave",
+    "🔫": "gun",
+    "⛓": "chains",
+}
+DISTRESS = {"😭", "😢", "😞", "😔", "😿", "💔", "🥀", "🆘", "😩", "😫", "😰", "😨", "😣", "😖", "🥺", "😥", "😓"}
 # joiners, variation selectors and skin tones that ride along with an emoji
 _RIDERS = {"\u200d", "\ufe0f", "\ufe0e", *(chr(code) for code in range(0x1F3FB, 0x1F400))}
 
@@ -36,8 +44,9 @@ def emoji_only_reading(text: str) -> Optional[RiskAssessment]:
         return None
     means = [MEANS[symbol] for symbol in symbols if symbol in MEANS]
     if means:
-        return RiskAssessment(level=RiskLevel.HIGH, kind="suicide",
-                              evidence=(Evidence("emoji.means", " ".join(dict.fromkeys(means))),))
+        return RiskAssessment(
+            level=RiskLevel.HIGH, kind="suicide", evidence=(Evidence("emoji.means", " ".join(dict.fromkeys(means))),)
+        )
     if any(symbol in DISTRESS for symbol in symbols):
         return RiskAssessment(level=RiskLevel.CONCERN, kind="none", evidence=(Evidence("emoji.distress", symbols),))
     return None

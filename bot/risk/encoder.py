@@ -8,6 +8,7 @@ numpy alone: no model hub, no GPU, no other process. Chosen by measuring (docs/r
 a short message on one core, 150 MB, against 14 to 60 ms for multilingual-e5-small (which also reads Welsh and
 Urdu, where USE has only its shared word pieces and the character n-grams of model.py to go on).
 """
+
 from functools import lru_cache
 from typing import Protocol, Sequence
 
@@ -41,8 +42,10 @@ class UniversalSentenceEncoder:
 
     def encode(self, texts: Sequence[str]) -> numpy.ndarray:
         texts = [text[-ENCODED_CHARS:] or " " for text in texts]
-        rows = [numpy.asarray(self._model.encode(texts[start : start + BATCH]), dtype=numpy.float32)
-                for start in range(0, len(texts), BATCH)]
+        rows = [
+            numpy.asarray(self._model.encode(texts[start : start + BATCH]), dtype=numpy.float32)
+            for start in range(0, len(texts), BATCH)
+        ]
         return numpy.vstack(rows) if rows else numpy.zeros((0, self.dimension), dtype=numpy.float32)
 
 

@@ -1,4 +1,5 @@
 """Scores the detector on a labelled file (data/risk/eval.tsv or eval_multi.tsv) and prints the table."""
+
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -76,9 +77,7 @@ class Report:
     @property
     def misses(self) -> List[Outcome]:
         """Expected imminent or high, classified lower."""
-        return [
-            o for o in self.outcomes if o.example.level >= RiskLevel.HIGH and o.result.level < o.example.level
-        ]
+        return [o for o in self.outcomes if o.example.level >= RiskLevel.HIGH and o.result.level < o.example.level]
 
     @property
     def failures(self) -> List[str]:
@@ -101,8 +100,12 @@ class Report:
                 f"{level.value:<10}{len(self._expected(level)):>7}{self.recall(level):>8.2f}"
                 f"{self.precision(level):>11.2f}{predicted:>11}"
             )
-        lines.append(f"false-positive rate on none: {self.false_positive_rate:.3f} (target <= {MAX_FALSE_POSITIVE_RATE})")
-        lines.append(f"kind accuracy on detected risk lines: {self.kind_accuracy:.3f}; about accuracy: {self.about_accuracy:.3f}")
+        lines.append(
+            f"false-positive rate on none: {self.false_positive_rate:.3f} (target <= {MAX_FALSE_POSITIVE_RATE})"
+        )
+        lines.append(
+            f"kind accuracy on detected risk lines: {self.kind_accuracy:.3f}; about accuracy: {self.about_accuracy:.3f}"
+        )
         times = sorted(o.seconds * 1000 for o in self.outcomes)
         if times:
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
@@ -135,8 +138,10 @@ class Report:
             at_least = sum(o.result.level >= o.example.level for o in risky)
             flagged = sum(o.result.level > RiskLevel.NONE for o in harmless)
             missed = sum(o.result.level == RiskLevel.NONE for o in risky)
-            lines.append(f"  {name:<36}{len(outcomes):>6}{_share(exact, risky):>7}{_share(at_least, risky):>9}"
-                         f"{_share(flagged, harmless):>12}{missed if risky else '':>12}")
+            lines.append(
+                f"  {name:<36}{len(outcomes):>6}{_share(exact, risky):>7}{_share(at_least, risky):>9}"
+                f"{_share(flagged, harmless):>12}{missed if risky else '':>12}"
+            )
         return lines
 
     def format_recall_by_language(self) -> List[str]:
@@ -149,8 +154,9 @@ class Report:
             recalls = "".join(
                 f"{report.recall(level):>10.2f}" if report._expected(level) else f"{'':>10}" for level in RISK_LEVELS
             )
-            lines.append(f"  {language:<24}{recalls}{report.false_positive_rate:>14.3f}"
-                         f"{len(report.serious_missed_as_none):>12}")
+            lines.append(
+                f"  {language:<24}{recalls}{report.false_positive_rate:>14.3f}{len(report.serious_missed_as_none):>12}"
+            )
         return lines
 
 
@@ -161,8 +167,9 @@ def _share(count: int, of: list) -> str:
 def _describe(outcome: Outcome) -> str:
     example, result = outcome.example, outcome.result
     case = f"{example.case} " if example.case else ""
-    return f"  {case}expected {example.level.value}/{example.kind} got {result.level.value}/{result.kind}: {example.text}"
-
+    return (
+        f"  {case}expected {example.level.value}/{example.kind} got {result.level.value}/{result.kind}: {example.text}"
+    )
 
 
 def load_examples(path: Path) -> List[Example]:
@@ -173,8 +180,16 @@ def load_examples(path: Path) -> List[Example]:
         case = row.get("case", "")
         earlier = history.setdefault(case, []) if case else []
         examples.append(
-            Example(row["text"], RiskLevel(row["level"]), row["kind"], row["about"], tuple(earlier), case,
-                    row.get("family") or "", row.get("lang") or "")
+            Example(
+                row["text"],
+                RiskLevel(row["level"]),
+                row["kind"],
+                row["about"],
+                tuple(earlier),
+                case,
+                row.get("family") or "",
+                row.get("lang") or "",
+            )
         )
         if case:
             earlier.append(row["text"])
@@ -193,7 +208,10 @@ def run(examples: List[Example], title: str, use_model: bool = True) -> Report:
         seconds = time.perf_counter() - started
         if example.case:
             before = highest.get(example.case)
-            if before is not None and (before.level.rank, before.kind != "none") >= (result.level.rank, result.kind != "none"):
+            if before is not None and (before.level.rank, before.kind != "none") >= (
+                result.level.rank,
+                result.kind != "none",
+            ):
                 result = before
             highest[example.case] = result
         report.outcomes.append(Outcome(example, result, seconds))

@@ -1,4 +1,5 @@
 """Reads the labelled .tsv files (data/risk/*.tsv, bot/risk/training.tsv): a header row, `#` lines are comments."""
+
 import csv
 from pathlib import Path
 from typing import Dict, List

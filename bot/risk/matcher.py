@@ -1,4 +1,5 @@
 """Finds where the risk rules and the time words match in a normalised message, with spaCy."""
+
 import logging
 from dataclasses import dataclass
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Generates misspellings.yaml: the one-slip misspellings of the key risk words ("kil", "mysef", "sucide")."""
+
 import argparse
 import gzip
 import json

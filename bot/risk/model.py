@@ -9,6 +9,7 @@ the assistant's everyday NLU examples as harmless messages; never from the sets 
 (HELD_BACK_FILES). `python -m bot.risk --fit` fits them (about a minute, in `make build`) and caches the result
 under build/, keyed by the data, the settings and the encoder.
 """
+
 import hashlib
 import logging
 import re
@@ -96,8 +97,16 @@ def training_lines() -> List[LabelledLine]:
     lines = []
     for path in training_files():
         for row in read_rows(path):
-            lines.append(LabelledLine(normalize(row["text"]), row["level"], row["kind"], row.get("about") or "",
-                                      row.get("source") or path.name, row.get("lang") or "en"))
+            lines.append(
+                LabelledLine(
+                    normalize(row["text"]),
+                    row["level"],
+                    row["kind"],
+                    row.get("about") or "",
+                    row.get("source") or path.name,
+                    row.get("lang") or "en",
+                )
+            )
     lines += [LabelledLine(normalize(text), "none", "none", "", "nlu") for text in ordinary_messages()]
     measuring = held_back()
     return [line for line in lines if line.text and line.text not in measuring]
@@ -125,8 +134,14 @@ class Classifier:
     matrices cost a millisecond a message, ten times the sums themselves. tests/risk checks both agree.
     """
 
-    def __init__(self, texts: List[str], vectors: numpy.ndarray, labels: List[str], strength: float = 4.0,
-                 weights: Optional[numpy.ndarray] = None):
+    def __init__(
+        self,
+        texts: List[str],
+        vectors: numpy.ndarray,
+        labels: List[str],
+        strength: float = 4.0,
+        weights: Optional[numpy.ndarray] = None,
+    ):
         self.vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
         grams = self.vectorizer.fit_transform(texts)
         self.regression = LogisticRegression(C=strength, max_iter=5000)
@@ -154,7 +169,9 @@ class Classifier:
         counts = Counter(feature for feature in ngrams(normalised) if feature in self.vocabulary)
         if counts:
             indices = numpy.fromiter((self.vocabulary[feature] for feature in counts), dtype=int, count=len(counts))
-            values = (1.0 + numpy.log(numpy.fromiter(counts.values(), dtype=float, count=len(counts)))) * self.idf[indices]
+            values = (1.0 + numpy.log(numpy.fromiter(counts.values(), dtype=float, count=len(counts)))) * self.idf[
+                indices
+            ]
             scores = scores + (values / numpy.linalg.norm(values)) @ self.gram_weights[indices]
         exponentials = numpy.exp(scores - scores.max())
         return dict(zip(self.classes, exponentials / exponentials.sum()))
@@ -188,11 +205,13 @@ class RiskModel:
         self.encoder = sentence_encoder().name
         self.levels = Classifier(texts, vectors, [line.level for line in lines], weights=weights)
         at_risk = [index for index, line in enumerate(lines) if line.level != "none"]
-        self.kinds = Classifier([texts[i] for i in at_risk], vectors[at_risk], [lines[i].kind for i in at_risk],
-                                weights=weights[at_risk])
+        self.kinds = Classifier(
+            [texts[i] for i in at_risk], vectors[at_risk], [lines[i].kind for i in at_risk], weights=weights[at_risk]
+        )
         told = [index for index in at_risk if lines[index].about]
-        self.abouts = Classifier([texts[i] for i in told], vectors[told], [lines[i].about for i in told],
-                                 weights=weights[told])
+        self.abouts = Classifier(
+            [texts[i] for i in told], vectors[told], [lines[i].about for i in told], weights=weights[told]
+        )
 
     def read(self, normalised: str) -> Reading:
         vector = encode_one(normalised[-MODEL_CHARS:])

@@ -1,4 +1,5 @@
 """Rewrites a child's message into the plain lower-case words the risk rules are written in."""
+
 import re
 import unicodedata
 from functools import lru_cache

@@ -4,6 +4,7 @@ The model reads every message; the rules are the floor under it. The answer is t
 the model only ever raises the rules' verdict. Where the rules read the words themselves (an idiom, a joke, a
 denial, a kind of risk), the model must be surer to overrule them than where no rule knew the words at all.
 """
+
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -22,14 +23,46 @@ RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.60, HIGH: 0.65, CONCERN: 0.90}
 OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.95, HIGH: 0.95, CONCERN: 0.95}
 # A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message, and the
 # rules read the two together.
-UNFINISHED = {"to", "the", "a", "an", "my", "i", "and", "of", "on", "in", "at", "going", "gonna", "wanna", "am", "is",
-              "was", "will", "would", "could", "just", "about", "from", "with", "so", "but", "because", "if", "took",
-              "cut", "thinking"}
+UNFINISHED = {
+    "to",
+    "the",
+    "a",
+    "an",
+    "my",
+    "i",
+    "and",
+    "of",
+    "on",
+    "in",
+    "at",
+    "going",
+    "gonna",
+    "wanna",
+    "am",
+    "is",
+    "was",
+    "will",
+    "would",
+    "could",
+    "just",
+    "about",
+    "from",
+    "with",
+    "so",
+    "but",
+    "because",
+    "if",
+    "took",
+    "cut",
+    "thinking",
+}
 
 
 @lru_cache(maxsize=1)
 def _time_phrases() -> re.Pattern:
-    phrases = sorted((phrase for group in ("now", "later") for phrase in lexicon()["time"][group]), key=len, reverse=True)
+    phrases = sorted(
+        (phrase for group in ("now", "later") for phrase in lexicon()["time"][group]), key=len, reverse=True
+    )
     return re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in phrases) + r")\b")
 
 
@@ -50,9 +83,13 @@ def reading_of(text: str) -> Optional[Reading]:
     return model.read(normalised)
 
 
-def combine(verdict: RiskAssessment, reading: Optional[Reading], rules_read_it: bool,
-            raise_at: Dict[RiskLevel, float] = RAISE_AT, overrule_at: Dict[RiskLevel, float] = OVERRULE_AT
-            ) -> RiskAssessment:
+def combine(
+    verdict: RiskAssessment,
+    reading: Optional[Reading],
+    rules_read_it: bool,
+    raise_at: Dict[RiskLevel, float] = RAISE_AT,
+    overrule_at: Dict[RiskLevel, float] = OVERRULE_AT,
+) -> RiskAssessment:
     """The rules' verdict, raised to what the model is sure enough of."""
     if reading is None:
         return verdict
@@ -61,7 +98,9 @@ def combine(verdict: RiskAssessment, reading: Optional[Reading], rules_read_it: 
         return verdict
     kind = reading.kind_for(level) if level > CONCERN or verdict.kind == "none" else verdict.kind
     about = verdict.about if verdict.level > RiskLevel.NONE else reading.about
-    evidence = verdict.evidence + (Evidence(f"model.{level.value}", f"(read for its meaning, {reading.at_least[level]:.0%} sure)"),)
+    evidence = verdict.evidence + (
+        Evidence(f"model.{level.value}", f"(read for its meaning, {reading.at_least[level]:.0%} sure)"),
+    )
     return replace(verdict, level=level, kind=kind, about=about, evidence=evidence)
 
 

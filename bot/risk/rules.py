@@ -1,4 +1,5 @@
 """Loads the risk rules from patterns.yaml and compiles their shorthand phrases into spaCy Matcher patterns."""
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path

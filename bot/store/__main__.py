@@ -1,4 +1,5 @@
 """Command line for the database schema: `python -m bot.store upgrade|downgrade REV|current`."""
+
 import argparse
 import logging
 

@@ -1,4 +1,5 @@
 """The audit log: one row per change to content, accounts or stored conversations."""
+
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,8 +26,14 @@ class Logged:
 
 
 def _values(user: Optional[User], action: str, target: str, detail: dict) -> dict:
-    return dict(at=utc_now(), user_id=user.id if user else None, user_name=user.name if user else SYSTEM,
-                action=action, target=target, detail=json.dumps(detail, sort_keys=True, default=str))
+    return dict(
+        at=utc_now(),
+        user_id=user.id if user else None,
+        user_name=user.name if user else SYSTEM,
+        action=action,
+        target=target,
+        detail=json.dumps(detail, sort_keys=True, default=str),
+    )
 
 
 def record(session: Session, user: Optional[User], action: str, target: str, **detail) -> None:
@@ -39,13 +46,16 @@ def record_in(connection: Connection, user_id: Optional[int], action: str, targe
     connection.execute(sa.insert(AuditEntry.__table__).values(**_values(user, action, target, detail)))
 
 
-def recent(session: Session, limit: int = 200, target: Optional[str] = None,
-           action_prefix: Optional[str] = None) -> List[Logged]:
+def recent(
+    session: Session, limit: int = 200, target: Optional[str] = None, action_prefix: Optional[str] = None
+) -> List[Logged]:
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if target:
         # "response:utter_dont_pay" also finds its versions ("response:utter_dont_pay v3").
         query = query.where(sa.or_(AuditEntry.target == target, AuditEntry.target.startswith(target + " v")))
     if action_prefix:
         query = query.where(AuditEntry.action.startswith(action_prefix))
-    return [Logged(row.at, row.user_name, row.action, row.target, json.loads(row.detail or "{}"))
-            for row in session.scalars(query)]
+    return [
+        Logged(row.at, row.user_name, row.action, row.target, json.loads(row.detail or "{}"))
+        for row in session.scalars(query)
+    ]

@@ -1,4 +1,5 @@
 """Records when a conversation is active and what the user told the bot about themselves."""
+
 from datetime import datetime
 from typing import Optional, Union
 

@@ -1,4 +1,5 @@
 """Creates SQLAlchemy engines for DATABASE_URL and scopes ORM sessions to one transaction."""
+
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Union

@@ -1,4 +1,5 @@
 """Passes conversations to counsellors: the queue, claiming, transfer, ending, and notes."""
+
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,9 +25,7 @@ from bot.store.utc import utc_now
 _OPEN = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
 
 # Most urgent first, then first come first served; queue() and position() share it.
-_URGENCY = sa.case(
-    *((Handoff.risk_level == level, level.rank) for level in RiskLevel), else_=0
-)
+_URGENCY = sa.case(*((Handoff.risk_level == level, level.rank) for level in RiskLevel), else_=0)
 _QUEUE_ORDER = (_URGENCY.desc(), Handoff.requested_at, Handoff.id)
 
 
@@ -126,9 +125,7 @@ def _open_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
     ).one_or_none()
 
 
-def _set_conversation_status(
-    session: Session, conversation_id: str, status: ConversationStatus
-) -> None:
+def _set_conversation_status(session: Session, conversation_id: str, status: ConversationStatus) -> None:
     session.execute(
         sa.update(Conversation)
         .where(Conversation.sender_id == conversation_id)
@@ -221,17 +218,13 @@ def position(session: Session, conversation_id: str) -> Optional[int]:
     return ahead + 1
 
 
-def claim(
-    session: Session, handoff_id: int, counsellor_id: int, now: Optional[datetime] = None
-) -> HandoffView:
+def claim(session: Session, handoff_id: int, counsellor_id: int, now: Optional[datetime] = None) -> HandoffView:
     """Gives a waiting handoff to the counsellor; raises AlreadyClaimed if it is not waiting."""
     # One UPDATE guarded by the status, so of two counsellors claiming at once exactly one wins.
     claimed = session.execute(
         sa.update(Handoff)
         .where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.WAITING)
-        .values(
-            status=HandoffStatus.ACTIVE, counsellor_id=counsellor_id, claimed_at=now or utc_now()
-        )
+        .values(status=HandoffStatus.ACTIVE, counsellor_id=counsellor_id, claimed_at=now or utc_now())
         .execution_options(synchronize_session=False)
     ).rowcount
     views = _views(session, Handoff.id == handoff_id)
@@ -243,9 +236,7 @@ def claim(
     return views[0]
 
 
-def pick(
-    session: Session, conversation_id: str, counsellor_id: int, now: Optional[datetime] = None
-) -> HandoffView:
+def pick(session: Session, conversation_id: str, counsellor_id: int, now: Optional[datetime] = None) -> HandoffView:
     """A counsellor takes a conversation nobody asked to hand off (a waiting one is claimed)."""
     waiting = request(session, conversation_id, HandoffReason.COUNSELLOR_PICKED, now=now)
     return claim(session, waiting.id, counsellor_id, now=now)
@@ -254,16 +245,17 @@ def pick(
 def _change_held(session: Session, conversation_id: str, holder_id: int, **changes) -> HandoffView:
     held = Handoff.status == HandoffStatus.ACTIVE, Handoff.counsellor_id == holder_id
     handoff_id = session.scalar(
-        sa.select(Handoff.id)
-        .where(Handoff.conversation_id == conversation_id, *held)
-        .with_for_update()
+        sa.select(Handoff.id).where(Handoff.conversation_id == conversation_id, *held).with_for_update()
     )
-    changed = handoff_id is not None and session.execute(
-        sa.update(Handoff)
-        .where(Handoff.id == handoff_id, *held)
-        .values(**changes)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = (
+        handoff_id is not None
+        and session.execute(
+            sa.update(Handoff)
+            .where(Handoff.id == handoff_id, *held)
+            .values(**changes)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
     if not changed:
         raise NotHeldBy(f"counsellor {holder_id} holds no handoff of this conversation")
     return _views(session, Handoff.id == handoff_id)[0]
@@ -284,9 +276,7 @@ def transfer(session: Session, conversation_id: str, from_id: int, to_id: int) -
     return _change_held(session, conversation_id, from_id, counsellor_id=to_id)
 
 
-def end(
-    session: Session, conversation_id: str, counsellor_id: int, now: Optional[datetime] = None
-) -> HandoffView:
+def end(session: Session, conversation_id: str, counsellor_id: int, now: Optional[datetime] = None) -> HandoffView:
     """Ends the counsellor's live handoff; the bot answers the conversation again."""
     ended = _change_held(
         session,
@@ -301,9 +291,7 @@ def end(
 
 def active(session: Session, conversation_id: str) -> Optional[HandoffView]:
     """Returns the conversation's waiting or active handoff, if it has one."""
-    views = _views(
-        session, Handoff.conversation_id == conversation_id, Handoff.status.in_(_OPEN)
-    )
+    views = _views(session, Handoff.conversation_id == conversation_id, Handoff.status.in_(_OPEN))
     return views[0] if views else None
 
 
@@ -320,9 +308,7 @@ def add_note(
     now: Optional[datetime] = None,
 ) -> NoteView:
     """Adds a counsellor's note to the conversation."""
-    note = CounsellorNote(
-        conversation_id=conversation_id, author_id=author_id, text=text, created_at=now or utc_now()
-    )
+    note = CounsellorNote(conversation_id=conversation_id, author_id=author_id, text=text, created_at=now or utc_now())
     session.add(note)
     session.flush()
     return _notes(session, CounsellorNote.id == note.id)[0]

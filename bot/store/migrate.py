@@ -1,4 +1,5 @@
 """Runs the Alembic migrations of bot/store/migrations on DATABASE_URL, with no alembic.ini."""
+
 import threading
 from pathlib import Path
 from typing import Optional

@@ -1,4 +1,5 @@
 """Declarative models of the bot's own tables (Rasa's `events` table is Rasa's)."""
+
 import enum
 from typing import Type, Union
 
@@ -156,9 +157,7 @@ class Message(Base):
     # The (conversation_id, seq) constraint's index also serves lookups by conversation.
     __table_args__ = (
         sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
-        sa.UniqueConstraint(
-            "conversation_id", "client_id", name="uq_messages_conversation_client_id"
-        ),
+        sa.UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client_id"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)

@@ -1,4 +1,5 @@
 """Rasa's `events` table (its SQL tracker store, on the same DATABASE_URL), read without importing Rasa."""
+
 import json
 from typing import List, Optional
 

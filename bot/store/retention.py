@@ -1,6 +1,7 @@
 """Deletes conversations and Rasa events once they are older than the retention period, or at once
 when a child (or someone for them) asks; both are written to the audit log. Staff sign-ins that have ended
 go at the same time."""
+
 import logging
 from datetime import datetime, timedelta
 from typing import Optional
@@ -18,16 +19,13 @@ from bot.store.utc import utc_now
 logger = logging.getLogger(__name__)
 
 
-
 def retention_period() -> timedelta:
     """Returns how long data is kept after a conversation's last activity."""
     return timedelta(days=settings.RETENTION_DAYS)
 
 
 def _delete_events(connection: Connection, expired_senders: sa.sql.Select, now: datetime) -> None:
-    connection.execute(
-        sa.delete(rasa_events).where(rasa_events.c.sender_id.in_(expired_senders))
-    )
+    connection.execute(sa.delete(rasa_events).where(rasa_events.c.sender_id.in_(expired_senders)))
     # Rasa also keeps events of senders the bot never recorded a conversation for.
     cutoff = (now - retention_period()).timestamp()
     stale_senders = (
@@ -35,9 +33,7 @@ def _delete_events(connection: Connection, expired_senders: sa.sql.Select, now: 
         .group_by(rasa_events.c.sender_id)
         .having(sa.func.max(rasa_events.c.timestamp) < cutoff)
     )
-    connection.execute(
-        sa.delete(rasa_events).where(rasa_events.c.sender_id.in_(stale_senders))
-    )
+    connection.execute(sa.delete(rasa_events).where(rasa_events.c.sender_id.in_(stale_senders)))
 
 
 def delete_expired(engine: Engine, now: Optional[datetime] = None) -> int:
@@ -50,8 +46,14 @@ def delete_expired(engine: Engine, now: Optional[datetime] = None) -> int:
         deleted = connection.execute(sa.delete(Conversation.__table__).where(is_expired)).rowcount
         sign_ins.forget_finished(connection, now)
         if deleted:
-            audit.record_in(connection, None, "retention.delete_expired", "conversations", deleted=deleted,
-                   retention_days=settings.RETENTION_DAYS)
+            audit.record_in(
+                connection,
+                None,
+                "retention.delete_expired",
+                "conversations",
+                deleted=deleted,
+                retention_days=settings.RETENTION_DAYS,
+            )
     logger.info("Retention deleted %d expired conversations", deleted)
     return deleted
 
@@ -63,11 +65,11 @@ def delete_conversation(engine: Engine, sender_id: str, user_id: int) -> bool:
     """
     with engine.begin() as connection:
         found = connection.execute(
-            sa.delete(Conversation.__table__).where(Conversation.sender_id == sender_id)).rowcount
+            sa.delete(Conversation.__table__).where(Conversation.sender_id == sender_id)
+        ).rowcount
         events = 0
         if sa.inspect(connection).has_table(rasa_events.name):
-            events = connection.execute(
-                sa.delete(rasa_events).where(rasa_events.c.sender_id == sender_id)).rowcount
+            events = connection.execute(sa.delete(rasa_events).where(rasa_events.c.sender_id == sender_id)).rowcount
         if not (found or events):
             return False
         audit.record_in(connection, user_id, "conversation.delete", f"conversation:{sender_id}", on_request=True)

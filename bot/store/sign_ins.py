@@ -4,6 +4,7 @@ The session cookie holds only a random token. Only its SHA-256 is stored, so a c
 nobody in. A sign-in ends when its person signs out, when their account is disabled (users.disable), or SIGN_IN_HOURS after it
 began, whichever is first. After that, a copied cookie is worth nothing.
 """
+
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -27,8 +28,11 @@ def start(session: Session, user_id: int, now: Optional[datetime] = None) -> str
     """Starts a sign-in for the account and returns the token for its cookie."""
     now = now or utc_now()
     token = secrets.token_urlsafe(32)
-    session.add(SignIn(token_hash=_digest(token), user_id=user_id, started_at=now,
-                       expires_at=now + timedelta(hours=SIGN_IN_HOURS)))
+    session.add(
+        SignIn(
+            token_hash=_digest(token), user_id=user_id, started_at=now, expires_at=now + timedelta(hours=SIGN_IN_HOURS)
+        )
+    )
     session.flush()
     return token
 
@@ -47,8 +51,11 @@ def user_of(session: Session, token: Optional[str], now: Optional[datetime] = No
 def end(session: Session, token: Optional[str], now: Optional[datetime] = None) -> None:
     """Signs this browser out (nothing happens for a token that names no sign-in)."""
     if token and isinstance(token, str):
-        session.execute(sa.update(SignIn).where(SignIn.token_hash == _digest(token), SignIn.ended_at.is_(None))
-                        .values(ended_at=now or utc_now()))
+        session.execute(
+            sa.update(SignIn)
+            .where(SignIn.token_hash == _digest(token), SignIn.ended_at.is_(None))
+            .values(ended_at=now or utc_now())
+        )
 
 
 def forget_finished(connection, now: datetime) -> int:

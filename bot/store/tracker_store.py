@@ -12,6 +12,7 @@ TAIL_EVENTS events, from a child's message on, after what still shapes the conve
 state from before them: the latest value of each slot, the active loop, and whether the
 conversation is paused. `retrieve_full_tracker` (the HTTP API's transcript) still loads it all.
 """
+
 import itertools
 import json
 import logging
@@ -98,15 +99,20 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
 
         def latest(types: Sequence[str], after: int = 0, per_name: bool = False) -> List[int]:
             query = before.filter(event.type_name.in_(types), event.id > after).with_entities(sa.func.max(event.id))
-            return [row_id for (row_id,) in (query.group_by(event.action_name) if per_name else query).all()
-                    if row_id is not None]
+            return [
+                row_id
+                for (row_id,) in (query.group_by(event.action_name) if per_name else query).all()
+                if row_id is not None
+            ]
 
         # Before a restart nothing counts; before a reset of all slots, no slot value does.
         restart = max(latest([Restarted.type_name]), default=0)
         slot_reset = max(latest([AllSlotsReset.type_name], restart), default=restart)
-        state_ids = (latest([SlotSet.type_name], slot_reset, per_name=True)  # a SlotSet's name is the slot
-                     + latest([ActiveLoop.type_name], restart)
-                     + latest([ConversationPaused.type_name, ConversationResumed.type_name], restart))
+        state_ids = (
+            latest([SlotSet.type_name], slot_reset, per_name=True)  # a SlotSet's name is the slot
+            + latest([ActiveLoop.type_name], restart)
+            + latest([ConversationPaused.type_name, ConversationResumed.type_name], restart)
+        )
         state = before.filter(event.id.in_(state_ids)).order_by(event.id).all() if state_ids else []
         return state + tail
 

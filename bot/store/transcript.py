@@ -1,4 +1,5 @@
 """Keeps each conversation's transcript: every message, numbered in the order it was stored."""
+
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,9 +28,7 @@ class StoredMessage:
     duplicate: bool = False
 
 
-def lock_conversation(
-    session: Session, conversation_id: str, now: Optional[datetime] = None
-) -> Conversation:
+def lock_conversation(session: Session, conversation_id: str, now: Optional[datetime] = None) -> Conversation:
     """Records activity on the conversation, then returns its row, held until the transaction ends.
 
     Every writer of a conversation's transcript or handoff records activity first: that upsert holds the row
@@ -77,14 +76,21 @@ def _already_stored(session: Session, conversation_id: str, client_id: str) -> O
 
 
 def _next_seq(session: Session, conversation_id: str) -> int:
-    last = session.scalar(
-        sa.select(sa.func.max(Message.seq)).where(Message.conversation_id == conversation_id)
-    )
+    last = session.scalar(sa.select(sa.func.max(Message.seq)).where(Message.conversation_id == conversation_id))
     return (last or 0) + 1
 
 
-def _row(speaker, text, *, client_id=None, buttons=None, counsellor_id=None, risk_level=None, risk_evidence=None,
-         reply_due_by=None):
+def _row(
+    speaker,
+    text,
+    *,
+    client_id=None,
+    buttons=None,
+    counsellor_id=None,
+    risk_level=None,
+    risk_evidence=None,
+    reply_due_by=None,
+):
     return dict(
         speaker=Speaker(speaker),
         text=text,
@@ -104,8 +110,11 @@ def _append(session: Session, conversation_id: str, rows: List[Dict[str, Any]], 
         row.update(conversation_id=conversation_id, seq=seq, created_at=now)
     session.execute(sa.insert(Message), rows)
     counsellor_ids = {row["counsellor_id"] for row in rows if row["counsellor_id"] is not None}
-    names = dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(counsellor_ids))).all()
-                 if counsellor_ids else [])
+    names = dict(
+        session.execute(sa.select(User.id, User.name).where(User.id.in_(counsellor_ids))).all()
+        if counsellor_ids
+        else []
+    )
     stored_at = now.astimezone(timezone.utc)
     return [
         StoredMessage(
@@ -140,8 +149,16 @@ def add_message(
 
     `reply_due_by`: a child's message the bot is to answer by then (see take_overdue)."""
     now = now or utc_now()
-    row = _row(speaker, text, client_id=client_id, buttons=buttons, counsellor_id=counsellor_id,
-               risk_level=risk_level, risk_evidence=risk_evidence, reply_due_by=reply_due_by)
+    row = _row(
+        speaker,
+        text,
+        client_id=client_id,
+        buttons=buttons,
+        counsellor_id=counsellor_id,
+        risk_level=risk_level,
+        risk_evidence=risk_evidence,
+        reply_due_by=reply_due_by,
+    )
     record_activity(session, conversation_id, now)  # holds the conversation: see lock_conversation
     if client_id is not None:
         earlier = _already_stored(session, conversation_id, client_id)
@@ -163,8 +180,9 @@ def add_bot_messages(
     mark_answered(session, conversation_id)
     if not replies:
         return []
-    return _append(session, conversation_id, [_row(Speaker.BOT, text, buttons=buttons) for text, buttons in replies],
-                   now)
+    return _append(
+        session, conversation_id, [_row(Speaker.BOT, text, buttons=buttons) for text, buttons in replies], now
+    )
 
 
 def mark_answered(session: Session, conversation_id: str, up_to_seq: Optional[int] = None) -> None:
@@ -172,8 +190,9 @@ def mark_answered(session: Session, conversation_id: str, up_to_seq: Optional[in
     conditions = [Message.conversation_id == conversation_id, Message.reply_due_by.isnot(None)]
     if up_to_seq is not None:
         conditions.append(Message.seq <= up_to_seq)
-    session.execute(sa.update(Message).where(*conditions).values(reply_due_by=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        sa.update(Message).where(*conditions).values(reply_due_by=None).execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -203,30 +222,42 @@ def take_overdue(session: Session, now: datetime, due_again: datetime, since: da
     for conversation_id, seq in candidates:
         lock_conversation(session, conversation_id)
         message = session.scalars(
-            sa.select(Message).where(Message.conversation_id == conversation_id, Message.seq == seq,
-                                     Message.reply_due_by < now)
+            sa.select(Message).where(
+                Message.conversation_id == conversation_id, Message.seq == seq, Message.reply_due_by < now
+            )
         ).one_or_none()
         if message is None:  # answered, or taken by another instance, since the first look
             continue
-        last = session.scalar(sa.select(sa.func.max(Message.seq)).where(Message.conversation_id == conversation_id,
-                                                                         Message.speaker == Speaker.CHILD))
-        held = session.scalar(sa.select(Handoff.id).where(Handoff.conversation_id == conversation_id,
-                                                          Handoff.status == HandoffStatus.ACTIVE))
+        last = session.scalar(
+            sa.select(sa.func.max(Message.seq)).where(
+                Message.conversation_id == conversation_id, Message.speaker == Speaker.CHILD
+            )
+        )
+        held = session.scalar(
+            sa.select(Handoff.id).where(
+                Handoff.conversation_id == conversation_id, Handoff.status == HandoffStatus.ACTIVE
+            )
+        )
         if last != seq or held is not None:
             mark_answered(session, conversation_id, seq)
             continue
         mark_answered(session, conversation_id, seq - 1)
         message.reply_due_by = due_again
         evidence = json.loads(message.risk_evidence) if message.risk_evidence else []
-        taken.append(Overdue(conversation_id, seq, message.client_id, message.text,
-                             RiskLevel(message.risk_level).value if message.risk_level else None,
-                             [item["words"] for item in evidence if isinstance(item, dict) and "words" in item]))
+        taken.append(
+            Overdue(
+                conversation_id,
+                seq,
+                message.client_id,
+                message.text,
+                RiskLevel(message.risk_level).value if message.risk_level else None,
+                [item["words"] for item in evidence if isinstance(item, dict) and "words" in item],
+            )
+        )
     return taken
 
 
-def messages_after(
-    session: Session, conversation_id: str, after_seq: int = 0, limit: int = 500
-) -> List[StoredMessage]:
+def messages_after(session: Session, conversation_id: str, after_seq: int = 0, limit: int = 500) -> List[StoredMessage]:
     """Returns the conversation's messages with seq above `after_seq`, oldest first."""
     rows = session.execute(
         _with_counsellor_names()

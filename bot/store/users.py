@@ -1,4 +1,5 @@
 """Counsellor and staff accounts: argon2 password hashes and lockout after repeated failures."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -42,8 +43,13 @@ class UserView:
 
 
 def _view(user: User) -> UserView:
-    return UserView(id=user.id, name=user.name, role=UserRole(user.role).value, active=user.active,
-                    display_name=user.display_name or "")
+    return UserView(
+        id=user.id,
+        name=user.name,
+        role=UserRole(user.role).value,
+        active=user.active,
+        display_name=user.display_name or "",
+    )
 
 
 def clean_display_name(display_name: str) -> Optional[str]:
@@ -114,9 +120,7 @@ def create_user(
     return _view(user)
 
 
-def authenticate(
-    session: Session, name: str, password: str, now: Optional[datetime] = None
-) -> Optional[UserView]:
+def authenticate(session: Session, name: str, password: str, now: Optional[datetime] = None) -> Optional[UserView]:
     """Returns the account if the password is right and it is active and not locked out."""
     now = now or utc_now()
     try:
@@ -177,8 +181,9 @@ def set_password(session: Session, user_id: int, password: str) -> None:
 def disable(session: Session, user_id: int) -> None:
     """Stops the account from signing in and signs it out everywhere; its messages and notes keep its name."""
     _existing(session, user_id).active = False
-    session.execute(sa.update(SignIn).where(SignIn.user_id == user_id, SignIn.ended_at.is_(None))
-                    .values(ended_at=utc_now()))
+    session.execute(
+        sa.update(SignIn).where(SignIn.user_id == user_id, SignIn.ended_at.is_(None)).values(ended_at=utc_now())
+    )
     session.flush()
 
 

@@ -1,4 +1,5 @@
 """UTC time: the clock and the column type every stored datetime goes through."""
+
 from datetime import datetime, timezone
 from typing import Optional
 

@@ -1,4 +1,5 @@
 """Command line for accounts: `python -m bot.users add NAME --role ROLE | list | disable NAME`."""
+
 import argparse
 import getpass
 import sys
@@ -25,9 +26,7 @@ def _parse_args() -> argparse.Namespace:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[role.value for role in UserRole])
     add.add_argument("--shown-as", default="", help="the first or chosen name children see (not the sign-in name)")
-    add.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("list", help="print every account: name, role, active or disabled")
     disable_command = commands.add_parser("disable", help="stop an account from signing in")
     disable_command.add_argument("name")
@@ -41,9 +40,7 @@ def main() -> None:
     try:
         with session_scope(engine) as session:
             if args.command == "add":
-                user = create_user(
-                    session, args.name, args.role, _read_password(args.password_stdin), args.shown_as
-                )
+                user = create_user(session, args.name, args.role, _read_password(args.password_stdin), args.shown_as)
                 audit.record(session, None, "user.add", f"user:{user.name}", role=user.role, via="command line")
                 print(f"Added {user.name} ({user.role}).")
             elif args.command == "list":

@@ -1,4 +1,5 @@
 """`python -m bot.web [--port N]`: serves the web app on loopback (make run starts it)."""
+
 import argparse
 import sys
 
@@ -21,8 +22,16 @@ def main() -> None:
     # ws="websockets": Rasa pins websockets 10, which has only the implementation uvicorn calls "websockets"
     # ws_per_message_deflate off: chat frames are a few hundred bytes, and compressing them cost CPU on every frame
     # and zlib state on every open connection; over TLS, compression beside secrets is also best left out.
-    uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False, log_level="warning",
-                ws="websockets", ws_max_size=64 * 1024, ws_per_message_deflate=False)
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level="warning",
+        ws="websockets",
+        ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,
+    )
 
 
 if __name__ == "__main__":

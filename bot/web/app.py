@@ -1,4 +1,5 @@
 """The web app: pages and WebSockets for children (no login) and counsellors (login), over one ChatService."""
+
 import asyncio
 import logging
 from contextlib import asynccontextmanager
@@ -50,8 +51,10 @@ SECURITY_HEADERS = {
     # Nothing of a chat may be kept by the browser's cache or come back with the Back button.
     "Cache-Control": "no-store",
 }
-NOTHING_HERE = ("<!doctype html><html lang=en><title>Not found</title><main><h1>Not found</h1>"
-                "<p>There is nothing at this address.</p></main></html>")
+NOTHING_HERE = (
+    "<!doctype html><html lang=en><title>Not found</title><main><h1>Not found</h1>"
+    "<p>There is nothing at this address.</p></main></html>"
+)
 
 
 class PageFiles(StaticFiles):
@@ -90,9 +93,12 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     hub = RedisHub(settings.REDIS_URL) if settings.REDIS_URL else Hub()
     service = ChatService(engine, rasa, hub, hours)
     if settings.REPLY_DUE_SECONDS <= rasa.longest_turn_seconds:
-        log.warning("REPLY_DUE_SECONDS (%s s) should be above the longest a live instance takes to answer (%s s): "
-                    "another instance may answer a slow message as well", settings.REPLY_DUE_SECONDS,
-                    rasa.longest_turn_seconds)
+        log.warning(
+            "REPLY_DUE_SECONDS (%s s) should be above the longest a live instance takes to answer (%s s): "
+            "another instance may answer a slow message as well",
+            settings.REPLY_DUE_SECONDS,
+            rasa.longest_turn_seconds,
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -140,11 +146,15 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
 
     @app.get("/", response_class=HTMLResponse)
     async def chat_page(request: Request):
-        return templates.TemplateResponse(request, "chat.html", {
-            "helplines": helplines_for(None),
-            "quick_exit_url": settings.QUICK_EXIT_URL,
-            "max_chars": settings.MAX_MESSAGE_CHARS,
-        })
+        return templates.TemplateResponse(
+            request,
+            "chat.html",
+            {
+                "helplines": helplines_for(None),
+                "quick_exit_url": settings.QUICK_EXIT_URL,
+                "max_chars": settings.MAX_MESSAGE_CHARS,
+            },
+        )
 
     @app.websocket("/ws/chat")
     async def chat_socket(socket: WebSocket):
@@ -159,8 +169,10 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
         auth.check_csrf(request, csrf)
         user = await service.db(users.authenticate, name, password)
         if user is None or user.role not in auth.SIGN_IN_ROLES:
-            context = {"csrf": auth.csrf_token(request),
-                       "error": "That name and password did not work, or the account is locked for a while."}
+            context = {
+                "csrf": auth.csrf_token(request),
+                "error": "That name and password did not work, or the account is locked for a while.",
+            }
             return templates.TemplateResponse(request, "login.html", context, status_code=401)
         await auth.sign_in(request, service, user)
         return RedirectResponse(auth.home_for(user.role), status_code=303)
@@ -174,9 +186,14 @@ def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = Non
     @app.get("/console", response_class=HTMLResponse)
     async def console_page(request: Request):
         counsellor = await auth.require(request, service, auth.CONSOLE_ROLES)
-        return templates.TemplateResponse(request, "console.html", {
-            "counsellor": counsellor, "csrf": auth.csrf_token(request),
-        })
+        return templates.TemplateResponse(
+            request,
+            "console.html",
+            {
+                "counsellor": counsellor,
+                "csrf": auth.csrf_token(request),
+            },
+        )
 
     @app.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
     async def conversation_page(request: Request, conversation_id: str):

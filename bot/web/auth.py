@@ -1,5 +1,6 @@
 """Counsellor sign-in for the web app: a signed session cookie naming a sign-in kept on the server, CSRF tokens
 for forms, same-origin WebSockets."""
+
 import hmac
 import secrets
 from typing import Optional
@@ -76,6 +77,7 @@ class NotAllowed(Exception):
 
 def answer_refusals(app) -> None:
     """Every part of the web app that uses `require` calls this on the app it adds its routes to."""
+
     async def not_allowed(request: Request, _: NotAllowed):
         return await refuse(request, request.app.state.service)
 

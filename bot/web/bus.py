@@ -12,6 +12,7 @@ message is stored first, so a page that reconnects misses nothing), the outbox d
 publish without waiting on Redis again for RETRY_SECONDS, and the instance counts only its own
 counsellors online, so a child may be told nobody is online and given the helplines instead.
 """
+
 import asyncio
 import json
 import logging
@@ -53,8 +54,11 @@ class RedisHub(Hub):
 
     async def start(self) -> None:
         self.running = True
-        self.tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._share_presence()),
-                      asyncio.create_task(self._publish_outbox())]
+        self.tasks = [
+            asyncio.create_task(self._listen()),
+            asyncio.create_task(self._share_presence()),
+            asyncio.create_task(self._publish_outbox()),
+        ]
 
     async def stop(self) -> None:
         # redis-py may turn a cancellation into a timeout error, which the loops retry: hence `running`,
@@ -99,8 +103,9 @@ class RedisHub(Hub):
                 await self._publish_now(batch)
             except (RedisError, OSError) as error:
                 self.redis_down_until = time.monotonic() + RETRY_SECONDS
-                log.warning("Redis unreachable (%s): events reach this instance's connections only",
-                            type(error).__name__)
+                log.warning(
+                    "Redis unreachable (%s): events reach this instance's connections only", type(error).__name__
+                )
 
     async def _publish_now(self, batch: List[str]) -> None:
         try:
@@ -180,7 +185,7 @@ class RedisHub(Hub):
             try:
                 found = {}
                 async for key in self.redis.scan_iter(match=PRESENCE_PREFIX + "*"):
-                    instance = key.decode()[len(PRESENCE_PREFIX):]
+                    instance = key.decode()[len(PRESENCE_PREFIX) :]
                     value = await self.redis.get(key)
                     if instance != self.instance and value:
                         found[instance] = json.loads(value)

@@ -2,6 +2,7 @@
 
 Every label goes through Markup.format, which escapes it. Colours come from classes in static/staff.css.
 """
+
 import math
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Tuple
@@ -39,16 +40,18 @@ def _svg(chart_id: str, title: str, height: int, body: Markup) -> Markup:
 
 def _text(x: float, y: float, text, anchor: str = "start", css_class: str = "chart-label") -> Markup:
     return Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="{}">{}</text>').format(
-        x, y, anchor, css_class, text)
+        x, y, anchor, css_class, text
+    )
 
 
 def _rect(x: float, y: float, width: float, height: float, css_class: str) -> Markup:
     return Markup('<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" class="{}"/>').format(
-        x, y, width, height, css_class)
+        x, y, width, height, css_class
+    )
 
 
 def _short(label: str) -> str:
-    return label if len(label) <= LONGEST_LABEL else label[:LONGEST_LABEL - 1] + "…"
+    return label if len(label) <= LONGEST_LABEL else label[: LONGEST_LABEL - 1] + "…"
 
 
 def _nothing(chart_id: str, title: str) -> Markup:

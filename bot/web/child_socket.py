@@ -9,6 +9,7 @@ Server to page:  {"type": "welcome", "conversation": id, "status": bot|waiting|a
                  {"type": "typing", "speaker"}; {"type": "status", "status"}; {"type": "helplines", "items"};
                  {"type": "notice", "text", "refused": client id or null} (not stored: a refusal, a request to slow down)
 """
+
 import asyncio
 import json
 import logging
@@ -98,8 +99,9 @@ async def _hello(socket: WebSocket, service: ChatService) -> str:
     conversation_id = _valid_id(event.get("conversation")) or new_conversation_id()
     after = min(max(0, _seq(event.get("after"))), MAX_SEQ)
     service.hub.add_child(conversation_id, socket)
-    await socket.send_json({"type": "welcome", "conversation": conversation_id,
-                            "status": await service.status(conversation_id)})
+    await socket.send_json(
+        {"type": "welcome", "conversation": conversation_id, "status": await service.status(conversation_id)}
+    )
     for message in await service.history(conversation_id, after):
         await socket.send_json(for_child(message))
     await socket.send_json(helplines_event(await service.region(conversation_id)))
@@ -129,8 +131,10 @@ async def serve_child(socket: WebSocket, service: ChatService) -> None:
     # One message at a time per connection, in order: the bot's answer to one comes before the next is read.
     try:
         conversation_id = await _hello(socket, service)
-        limits = (PER_CONVERSATION.for_key(conversation_id),
-                  PER_ADDRESS.for_key(socket.client.host if socket.client else "unknown"))
+        limits = (
+            PER_CONVERSATION.for_key(conversation_id),
+            PER_ADDRESS.for_key(socket.client.host if socket.client else "unknown"),
+        )
         while True:
             event = await _receive(socket)
             kind = event.get("type")

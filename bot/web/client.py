@@ -1,4 +1,5 @@
 """Speaks the web app's WebSocket protocols as the chat page and the console do (for tests and benchmarks)."""
+
 import asyncio
 import json
 import re
@@ -25,12 +26,14 @@ class EventSocket:
 
     async def next_event(self, wanted: Callable[[dict], bool], timeout: float = WAIT_SECONDS) -> dict:
         """The next event matching `wanted`, keeping every event seen in `events`."""
+
         async def wait():
             while True:
                 event = json.loads(await self.socket.recv())
                 self.events.append(event)
                 if wanted(event):
                     return event
+
         return await asyncio.wait_for(wait(), timeout)
 
 
@@ -94,8 +97,9 @@ class Console(EventSocket):
 
     async def __aenter__(self) -> "Console":
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
-        self.socket = await websockets.connect(ws_url(self.web_url, "/ws/console"), origin=self.web_url,
-                                               extra_headers={"Cookie": cookie})
+        self.socket = await websockets.connect(
+            ws_url(self.web_url, "/ws/console"), origin=self.web_url, extra_headers={"Cookie": cookie}
+        )
         return self
 
     async def __aexit__(self, *_exc) -> None:
@@ -107,6 +111,7 @@ class Console(EventSocket):
 
     async def waiting_entry(self, conversation: str, timeout: float = WAIT_SECONDS) -> dict:
         """The queue's entry for a conversation, once a queue event lists it as waiting."""
+
         def entry(event):
             return next((w for w in event.get("waiting", ()) if w["conversation_id"] == conversation), None)
 

@@ -9,6 +9,7 @@ Server to console: {"type": "queue", "waiting": [...], "live": [...], "online": 
                    "conversation"; {"type": "claimed", "conversation"}; {"type": "taken"} when another got it first;
                    {"type": "transcript", "conversation", "messages": [...]}; {"type": "error", "text"}.
 """
+
 import asyncio
 import logging
 
@@ -93,8 +94,14 @@ async def _handle(socket: WebSocket, service: ChatService, console: Console, eve
     if kind == "watch" and conversation_id:
         messages = await service.read_transcript(counsellor, conversation_id)
         console.watching.add(conversation_id)
-        await socket.send_json({"type": "transcript", "conversation": conversation_id, "messages": messages,
-                                "status": await service.status(conversation_id)})
+        await socket.send_json(
+            {
+                "type": "transcript",
+                "conversation": conversation_id,
+                "messages": messages,
+                "status": await service.status(conversation_id),
+            }
+        )
     elif kind == "claim":
         claimed = await service.claim(counsellor, int(event.get("handoff") or 0))  # None: another was first
         await socket.send_json({"type": "claimed", "conversation": claimed} if claimed else {"type": "taken"})
@@ -116,5 +123,7 @@ async def _handle(socket: WebSocket, service: ChatService, console: Console, eve
         text = str(event.get("text") or "").strip()[:MAX_REPLY_CHARS]
         if text:
             await service.db(handoffs.add_note, conversation_id, counsellor.id, text)
-            await service.hub.to_consoles({"type": "note", "conversation": conversation_id,
-                                           "author": counsellor.name, "text": text}, watching=conversation_id)
+            await service.hub.to_consoles(
+                {"type": "note", "conversation": conversation_id, "author": counsellor.name, "text": text},
+                watching=conversation_id,
+            )

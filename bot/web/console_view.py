@@ -1,4 +1,5 @@
 """What the counsellor's conversation page shows besides the live transcript: the child's region and its facts."""
+
 from typing import Dict, List, Optional
 
 from bot.content.facts import CONTACT_FIELDS
@@ -7,8 +8,12 @@ from bot.store import handoffs
 from bot.web.helplines import DEFAULT_REGION
 
 # The lists of services a counsellor pastes from, in the order a child usually needs them.
-PASTE_LISTS = (("emergency", "Emergency"), ("report", "Report"), ("remove_images", "Get images removed"),
-               ("helplines", "Helplines"))
+PASTE_LISTS = (
+    ("emergency", "Emergency"),
+    ("report", "Report"),
+    ("remove_images", "Get images removed"),
+    ("helplines", "Helplines"),
+)
 
 
 def region_facts(region: Optional[str]) -> List[Dict]:
@@ -18,8 +23,12 @@ def region_facts(region: Optional[str]) -> List[Dict]:
     groups = []
     for key, title in PASTE_LISTS:
         entries = [
-            {"name": entry["name"],
-             "contacts": [str(entry["contact"][field]) for field in CONTACT_FIELDS if entry.get("contact", {}).get(field)]}
+            {
+                "name": entry["name"],
+                "contacts": [
+                    str(entry["contact"][field]) for field in CONTACT_FIELDS if entry.get("contact", {}).get(field)
+                ],
+            }
             for entry in services.get(key, [])
             if entry.get("verified") is True
         ]

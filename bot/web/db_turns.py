@@ -5,6 +5,7 @@ threads doing that in a crowd made each other wait for seconds. Taking turns in 
 crowd, what puts a child at risk in front of a counsellor (their message, the queue the consoles are sent) must
 not wait behind everyone's ordinary replies. PostgreSQL needs none of this.
 """
+
 import asyncio
 import heapq
 import itertools
@@ -14,8 +15,8 @@ from typing import AsyncIterator, List, Tuple
 
 
 class Priority(IntEnum):
-    QUEUE = 0     # reading the counsellors' queue to send it to the consoles
-    RISK = 1      # a child's message that reads as a risk
+    QUEUE = 0  # reading the counsellors' queue to send it to the consoles
+    RISK = 1  # a child's message that reads as a risk
     ORDINARY = 2  # everything else
 
 

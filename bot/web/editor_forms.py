@@ -1,4 +1,5 @@
 """Turns the editor's HTML forms into content bodies, and content into what the editor pages show."""
+
 import difflib
 from datetime import date, timedelta
 from typing import Dict, List, Optional
@@ -10,8 +11,7 @@ from bot.content.facts import CONTACT_FIELDS, placeholder_name
 from bot.content.variants import EDITABLE_CONDITIONS, candidates, fill, profile_slots
 
 AGE_BAND_LABELS = {"child": "12 and under", "teen": "13 to 17", "adult": "18 or over"}
-REGION_LABELS = {"uk": "UK", "us": "USA", "ie": "Ireland", "ca": "Canada", "au": "Australia",
-                 "elsewhere": "Elsewhere"}
+REGION_LABELS = {"uk": "UK", "us": "USA", "ie": "Ireland", "ca": "Canada", "au": "Australia", "elsewhere": "Elsewhere"}
 SERVICE_TEXT_FIELDS = ("name", "what", "for", "hours", "source", "notes")
 
 
@@ -24,8 +24,11 @@ def condition_value(variant: dict, slot: str) -> str:
 
 def fixed_conditions(variant: dict) -> List[str]:
     """Conditions the editor shows but does not let staff change (risk kind, who is at risk)."""
-    fixed = [f"{c['name']} = {c['value']}" for c in variant.get("condition") or []
-             if c.get("name") not in EDITABLE_CONDITIONS]
+    fixed = [
+        f"{c['name']} = {c['value']}"
+        for c in variant.get("condition") or []
+        if c.get("name") not in EDITABLE_CONDITIONS
+    ]
     return fixed + ([f"channel = {variant['channel']}"] if variant.get("channel") else [])
 
 
@@ -58,8 +61,11 @@ def service_from_form(form, stored: dict, today: date) -> dict:
     entry = dict(stored)
     for field in SERVICE_TEXT_FIELDS:
         entry[field] = (form.get(field) or "").strip()
-    entry["contact"] = {field: form.get(field + "-contact").strip()
-                        for field in CONTACT_FIELDS if (form.get(field + "-contact") or "").strip()}
+    entry["contact"] = {
+        field: form.get(field + "-contact").strip()
+        for field in CONTACT_FIELDS
+        if (form.get(field + "-contact") or "").strip()
+    }
     entry["also"] = [line.strip() for line in (form.get("also") or "").splitlines() if line.strip()]
     if form.get("checked_today"):
         entry["verified"], entry["checked_on"] = True, today.isoformat()
@@ -74,9 +80,11 @@ def preview(variants: List[dict], contacts: Dict[str, str], age_band: Optional[s
     if not chosen:
         return {"text": "No variant fits this child.", "buttons": [], "missing": True}
     variant = chosen[0]
-    return {"text": fill(variant.get("text") or "", contacts),
-            "buttons": [fill(button.get("title", ""), contacts) for button in variant.get("buttons") or []],
-            "missing": False}
+    return {
+        "text": fill(variant.get("text") or "", contacts),
+        "buttons": [fill(button.get("title", ""), contacts) for button in variant.get("buttons") or []],
+        "missing": False,
+    }
 
 
 def every_preview(variants: List[dict], contacts: Dict[str, str]) -> List[dict]:
@@ -93,13 +101,20 @@ def every_preview(variants: List[dict], contacts: Dict[str, str]) -> List[dict]:
 
 def diff_table(old, new, old_label: str, new_label: str) -> Markup:
     """A side-by-side diff of two bodies as YAML (difflib's table, styled by staff.css)."""
+
     def lines(body) -> List[str]:
         return yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=90).splitlines() if body else []
-    table = difflib.HtmlDiff(wrapcolumn=60).make_table(lines(old), lines(new), old_label, new_label,
-                                                       context=True, numlines=2)
+
+    table = difflib.HtmlDiff(wrapcolumn=60).make_table(
+        lines(old), lines(new), old_label, new_label, context=True, numlines=2
+    )
     # difflib leaves the headers of its jump-to-change columns empty, which a screen reader announces as nothing
-    return Markup(table.replace('<th class="diff_next"><br /></th>',
-                                '<th class="diff_next"><span class="visually-hidden">Jump to a change</span></th>'))
+    return Markup(
+        table.replace(
+            '<th class="diff_next"><br /></th>',
+            '<th class="diff_next"><span class="visually-hidden">Jump to a change</span></th>',
+        )
+    )
 
 
 def is_stale(entry: dict, today: date, days: int) -> bool:
@@ -108,5 +123,8 @@ def is_stale(entry: dict, today: date, days: int) -> bool:
 
 
 def placeholders_of(entry: dict) -> List[str]:
-    return [f"{{{placeholder_name(entry['id'], field)}}}" for field in CONTACT_FIELDS
-            if (entry.get("contact") or {}).get(field)]
+    return [
+        f"{{{placeholder_name(entry['id'], field)}}}"
+        for field in CONTACT_FIELDS
+        if (entry.get("contact") or {}).get(field)
+    ]

@@ -4,6 +4,7 @@ routes over bot/content/workflow.py and bot/store.
 Every route checks the person's role; every form carries the CSRF token; every change is audited
 by the workflow itself.
 """
+
 from datetime import date
 from typing import Optional
 
@@ -88,8 +89,9 @@ def register_editor(app: FastAPI, templates) -> None:
         return _back(request, f"/editor/changes/{version_id}")
 
     @app.post("/editor/items/{kind}/{key}/rollback")
-    async def roll_back(request: Request, kind: str, key: str, csrf: str = Form(""), item_id: int = Form(...),
-                        number: int = Form(...)):
+    async def roll_back(
+        request: Request, kind: str, key: str, csrf: str = Form(""), item_id: int = Form(...), number: int = Form(...)
+    ):
         person = await editor(request, csrf)
         try:
             await service.db(workflow.rollback, person.id, item_id, number)
@@ -141,8 +143,9 @@ def register_editor(app: FastAPI, templates) -> None:
             await editor(request, form.get("csrf", ""))
         except auth.NotAllowed:
             return JSONResponse({"error": "Sign in again."}, status_code=403)
-        result = await service.db(editor_views.check_draft, version_id, form,
-                                  form.get("preview_age_band", ""), form.get("preview_region", ""))
+        result = await service.db(
+            editor_views.check_draft, version_id, form, form.get("preview_age_band", ""), form.get("preview_region", "")
+        )
         if result is None:
             return JSONResponse({"error": "No such change."}, status_code=404)
         return JSONResponse(result)
@@ -158,8 +161,11 @@ def register_editor(app: FastAPI, templates) -> None:
         person = await editor(request)
         text = await service.db(yaml_io.export_yaml)
         await service.db(_record, person.id, "content.export_yaml", "content")
-        return PlainTextResponse(text, media_type="application/yaml", headers={
-            "Content-Disposition": f'attachment; filename="content-{date.today().isoformat()}.yml"'})
+        return PlainTextResponse(
+            text,
+            media_type="application/yaml",
+            headers={"Content-Disposition": f'attachment; filename="content-{date.today().isoformat()}.yml"'},
+        )
 
     @app.post("/editor/import")
     async def import_content(request: Request, file: UploadFile, csrf: str = Form("")):
@@ -171,9 +177,11 @@ def register_editor(app: FastAPI, templates) -> None:
             report = await service.db(yaml_io.import_yaml, person.id, data.decode("utf-8", "replace"))
         except workflow.ChangeRefused as refused:
             return _back(request, "/editor", str(refused), True)
-        summary = (f"Import: {len(report['submitted'])} sent for review, {len(report['drafts'])} left as drafts "
-                   f"with problems, {len(report['unchanged'])} unchanged, {len(report['refused'])} refused. "
-                   + " ".join(report["drafts"][:3] + report["refused"][:3]))
+        summary = (
+            f"Import: {len(report['submitted'])} sent for review, {len(report['drafts'])} left as drafts "
+            f"with problems, {len(report['unchanged'])} unchanged, {len(report['refused'])} refused. "
+            + " ".join(report["drafts"][:3] + report["refused"][:3])
+        )
         return _back(request, "/editor", summary, bool(report["refused"] or report["drafts"]))
 
     @app.get("/admin/users", response_class=HTMLResponse)
@@ -183,8 +191,14 @@ def register_editor(app: FastAPI, templates) -> None:
         return await page(request, "admin_users.html", person, {"accounts": accounts, "roles": auth.SIGN_IN_ROLES})
 
     @app.post("/admin/users")
-    async def add_person(request: Request, csrf: str = Form(""), name: str = Form(""), role: str = Form(""),
-                         password: str = Form(""), display_name: str = Form("")):
+    async def add_person(
+        request: Request,
+        csrf: str = Form(""),
+        name: str = Form(""),
+        role: str = Form(""),
+        password: str = Form(""),
+        display_name: str = Form(""),
+    ):
         person = await admin(request, csrf)
         if role not in auth.SIGN_IN_ROLES:
             return _back(request, "/admin/users", "Choose a role.", True)
@@ -202,13 +216,19 @@ def register_editor(app: FastAPI, templates) -> None:
         if await service.db(handoffs.active, conversation_id):
             return _back(request, "/admin/users", "That chat is still open with the team: end it first.", True)
         deleted = await run_in_threadpool(delete_conversation, service.engine, conversation_id, person.id)
-        return _back(request, "/admin/users", "Conversation deleted, with its transcript, notes and the bot's record."
-                     if deleted else "There is no conversation with that id (it may have been deleted already).",
-                     not deleted)
+        return _back(
+            request,
+            "/admin/users",
+            "Conversation deleted, with its transcript, notes and the bot's record."
+            if deleted
+            else "There is no conversation with that id (it may have been deleted already).",
+            not deleted,
+        )
 
     @app.post("/admin/users/{user_id}/shown-as")
-    async def name_shown_to_children(request: Request, user_id: int, csrf: str = Form(""),
-                                     display_name: str = Form("")):
+    async def name_shown_to_children(
+        request: Request, user_id: int, csrf: str = Form(""), display_name: str = Form("")
+    ):
         person = await admin(request, csrf)
         try:
             await service.db(_set_display_name, person.id, user_id, display_name)

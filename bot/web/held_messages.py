@@ -4,6 +4,7 @@ handled when it is back, so none is lost.
 The page keeps every message until it is acknowledged and sends it again after a reconnect, and a message is
 stored once by its client id: if this process stops while holding messages, the pages still have them.
 """
+
 from collections import deque
 from dataclasses import dataclass
 from typing import Deque, Dict, Optional

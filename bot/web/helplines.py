@@ -1,4 +1,5 @@
 """The helplines the chat page shows for a region (helplines.yml), from published, checked facts only."""
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,8 +43,11 @@ def _table_of(contacts_key: frozenset) -> Dict[str, Tuple[Helpline, ...]]:
     contacts = dict(contacts_key)
     # An entry whose fact is not verified (or is gone) is left out, never shown.
     return {
-        region: tuple(Helpline(str(item["name"]), contacts[item["fact"]], _link(contacts[item["fact"]]))
-                      for item in items if item["fact"] in contacts)
+        region: tuple(
+            Helpline(str(item["name"]), contacts[item["fact"]], _link(contacts[item["fact"]]))
+            for item in items
+            if item["fact"] in contacts
+        )
         for region, items in _entries().items()
     }
 

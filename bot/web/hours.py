@@ -1,4 +1,5 @@
 """When counsellors are on duty, from COUNSELLOR_HOURS ("09:00-00:00") in COUNSELLOR_TIMEZONE."""
+
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Optional

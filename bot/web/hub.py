@@ -1,4 +1,5 @@
 """Who is connected to this web app process, and sending them events: children's pages and counsellors' consoles."""
+
 import asyncio
 import logging
 from dataclasses import dataclass, field

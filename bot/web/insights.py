@@ -1,4 +1,5 @@
 """Figures for the insights page (counts and durations, never who), and the messages the bot did not understand."""
+
 import json
 import math
 import re
@@ -26,8 +27,15 @@ PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
 UNKNOWN_REGION = "unknown"  # no region recorded: Rasa never answered (its slot starts at "uk")
 REGION_CHOICES = (*REGIONS, UNKNOWN_REGION)
-REGION_NAMES = {"uk": "UK", "us": "USA", "ie": "Ireland", "ca": "Canada", "au": "Australia",
-                "elsewhere": "Elsewhere", UNKNOWN_REGION: "Not known"}
+REGION_NAMES = {
+    "uk": "UK",
+    "us": "USA",
+    "ie": "Ireland",
+    "ca": "Canada",
+    "au": "Australia",
+    "elsewhere": "Elsewhere",
+    UNKNOWN_REGION: "Not known",
+}
 # Risk is counted once, by the level the web app's detector gave each message when it arrived (the level that
 # called a counsellor): "messages by risk level". Rasa's own risk intents are the same detector read again
 # inside Rasa, with Rasa's view of the conversation, so the intents chart leaves them out rather than disagree.
@@ -40,13 +48,18 @@ DEFAULT_FALLBACK_THRESHOLD = 0.4
 MAX_FALLBACK_MESSAGES = 200
 REMOVED = "[removed]"
 # Upper bounds, in seconds, of the bars of the waiting-time chart.
-WAIT_BUCKETS = ((60, "Under 1 minute"), (5 * 60, "1 to 5 minutes"), (15 * 60, "5 to 15 minutes"),
-                (60 * 60, "15 to 60 minutes"), (math.inf, "Over an hour"))
+WAIT_BUCKETS = (
+    (60, "Under 1 minute"),
+    (5 * 60, "1 to 5 minutes"),
+    (15 * 60, "5 to 15 minutes"),
+    (60 * 60, "15 to 60 minutes"),
+    (math.inf, "Over an hour"),
+)
 NEVER_CLAIMED = "Never claimed"
 
 
-
 # ---------------------------------------------------------------- the period and the region
+
 
 @dataclass(frozen=True)
 class Period:
@@ -92,6 +105,7 @@ def _region_of(country: Optional[str]) -> str:
 
 # ---------------------------------------------------------------- children's messages as Rasa read them
 
+
 @dataclass(frozen=True)
 class ChildTurn:
     """One message a child sent to Rasa, and the intent Rasa recognised in it."""
@@ -123,8 +137,11 @@ def fallback_kind(turn: ChildTurn) -> Optional[str]:
 
 def fallback_names() -> Dict[str, str]:
     """What each kind of fallback is called on the page."""
-    return {"nlu_fallback": "Not understood (nlu_fallback)", "out_of_scope": "Out of scope (out_of_scope)",
-            "low_confidence": f"Unsure (confidence below {fallback_threshold():g})"}
+    return {
+        "nlu_fallback": "Not understood (nlu_fallback)",
+        "out_of_scope": "Out of scope (out_of_scope)",
+        "low_confidence": f"Unsure (confidence below {fallback_threshold():g})",
+    }
 
 
 def _child_turn(data: Optional[str]) -> ChildTurn:
@@ -140,15 +157,16 @@ def child_turns(connection, period: Period, region: Optional[str]) -> List[Child
     rows = connection.execute(
         sa.select(rasa_events.c.data)
         .select_from(rasa_events.outerjoin(Conversation, Conversation.sender_id == rasa_events.c.sender_id))
-        .where(rasa_events.c.type_name == "user",
-               rasa_events.c.timestamp >= period.start.timestamp(),
-               _in_region(region))
+        .where(
+            rasa_events.c.type_name == "user", rasa_events.c.timestamp >= period.start.timestamp(), _in_region(region)
+        )
         .order_by(rasa_events.c.timestamp.desc())
     )
     return [_child_turn(data) for (data,) in rows]
 
 
 # ---------------------------------------------------------------- the figures
+
 
 @dataclass(frozen=True)
 class Waits:
@@ -236,9 +254,11 @@ def waits(requested_and_claimed: Iterable[Tuple[datetime, Optional[datetime]]]) 
 
 
 def _conversation_starts(connection, period: Period, region: Optional[str]) -> List[datetime]:
-    return list(connection.execute(
-        sa.select(Conversation.started_at).where(Conversation.started_at >= period.start, _in_region(region))
-    ).scalars())
+    return list(
+        connection.execute(
+            sa.select(Conversation.started_at).where(Conversation.started_at >= period.start, _in_region(region))
+        ).scalars()
+    )
 
 
 def _per_day(starts: List[datetime], period: Period) -> List[Tuple[date, int]]:
@@ -277,11 +297,13 @@ def _conversations_by_risk(connection, period: Period, region: Optional[str]) ->
 
 
 def _handoff_rows(connection, period: Period, region: Optional[str]):
-    return list(connection.execute(
-        sa.select(Handoff.reason, Handoff.status, Handoff.requested_at, Handoff.claimed_at)
-        .join(Conversation, Conversation.sender_id == Handoff.conversation_id)
-        .where(Handoff.requested_at >= period.start, _in_region(region))
-    ))
+    return list(
+        connection.execute(
+            sa.select(Handoff.reason, Handoff.status, Handoff.requested_at, Handoff.claimed_at)
+            .join(Conversation, Conversation.sender_id == Handoff.conversation_id)
+            .where(Handoff.requested_at >= period.start, _in_region(region))
+        )
+    )
 
 
 def _regions(connection, period: Period) -> List[RegionRow]:
@@ -300,12 +322,12 @@ def _regions(connection, period: Period) -> List[RegionRow]:
         .group_by(Conversation.country)
     ):
         handoffs[_region_of(country)] += count
-    return [RegionRow(region, REGION_NAMES[region], conversations[region], handoffs[region])
-            for region in REGION_CHOICES]
+    return [
+        RegionRow(region, REGION_NAMES[region], conversations[region], handoffs[region]) for region in REGION_CHOICES
+    ]
 
 
-def insights(db, days: int = DEFAULT_PERIOD, region: Optional[str] = None,
-             now: Optional[datetime] = None) -> Insights:
+def insights(db, days: int = DEFAULT_PERIOD, region: Optional[str] = None, now: Optional[datetime] = None) -> Insights:
     """Every figure of the insights page for the last `days` days, for one region or (None) all."""
     connection = _connection(db)
     zone = ZoneInfo(settings.COUNSELLOR_TIMEZONE)
@@ -355,16 +377,19 @@ def format_duration(seconds: Optional[float]) -> str:
 # Anything that could reach a person: web addresses first (they may hold @ and digits), then email
 # addresses, @handles, bare domains ("wa.me/...", "snapchat.com"), and phone numbers: seven digits
 # or more, maybe with spaces, dots, dashes or brackets between them.
-_CONTACT_PATTERNS = [re.compile(pattern, re.IGNORECASE) for pattern in (
-    r"\b(?:https?://|www\.)\S+",
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-    r"(?<!\w)@\w+(?:\.\w+)*",
-    r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*",
-    r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|io|uk|us|ie|ca|au|app|gg|tv|ly|xyz|link)\b",
-    r"\+?\(?\d(?:[\s().-]*\d){6,}",
-)]
+_CONTACT_PATTERNS = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\b(?:https?://|www\.)\S+",
+        r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+        r"(?<!\w)@\w+(?:\.\w+)*",
+        r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*",
+        r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|io|uk|us|ie|ca|au|app|gg|tv|ly|xyz|link)\b",
+        r"\+?\(?\d(?:[\s().-]*\d){6,}",
+    )
+]
 # What PyYAML cannot read, so a pasted control character cannot break the export.
-_NOT_YAML_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_NOT_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def redact(text: str) -> str:
@@ -386,8 +411,13 @@ class FallbackMessage:
     count: int
 
 
-def fallback_messages(db, days: int = DEFAULT_PERIOD, region: Optional[str] = None,
-                      now: Optional[datetime] = None, limit: int = MAX_FALLBACK_MESSAGES) -> List[FallbackMessage]:
+def fallback_messages(
+    db,
+    days: int = DEFAULT_PERIOD,
+    region: Optional[str] = None,
+    now: Optional[datetime] = None,
+    limit: int = MAX_FALLBACK_MESSAGES,
+) -> List[FallbackMessage]:
     """Children's messages the bot did not understand, redacted, most recent first, the same words counted once."""
     period = period_ending(now or utc_now(), days, ZoneInfo(settings.COUNSELLOR_TIMEZONE))
     found: Dict[str, FallbackMessage] = {}

@@ -1,4 +1,5 @@
 """The insights page (staff, supervisors, admins) and, for staff and admins, what the bot did not understand."""
+
 from typing import Dict, List, Optional
 from urllib.parse import urlencode
 
@@ -35,30 +36,60 @@ def charts(figures: Insights) -> Dict[str, List[Chart]]:
     per_hour = [(f"{hour:02d}:00", count) for hour, count in figures.conversations_per_hour]
     return {
         "conversations": [
-            _chart("per-day", f"Conversations started per day, last {figures.days} days",
-                   ("Day", "Conversations"), per_day, column_chart, label_last=True),
-            _chart("per-hour", f"Conversations started by hour of the day ({figures.timezone} time)",
-                   ("Hour", "Conversations"), per_hour, column_chart),
+            _chart(
+                "per-day",
+                f"Conversations started per day, last {figures.days} days",
+                ("Day", "Conversations"),
+                per_day,
+                column_chart,
+                label_last=True,
+            ),
+            _chart(
+                "per-hour",
+                f"Conversations started by hour of the day ({figures.timezone} time)",
+                ("Hour", "Conversations"),
+                per_hour,
+                column_chart,
+            ),
         ],
         "intents": [
-            _chart("intents", "What children's messages were recognised as (intents)",
-                   ("Intent", "Messages"), figures.intents),
-            _chart("fallbacks", "Messages the bot did not understand (fallbacks)",
-                   ("Kind", "Messages"), figures.fallbacks),
+            _chart(
+                "intents",
+                "What children's messages were recognised as (intents)",
+                ("Intent", "Messages"),
+                figures.intents,
+            ),
+            _chart(
+                "fallbacks", "Messages the bot did not understand (fallbacks)", ("Kind", "Messages"), figures.fallbacks
+            ),
         ],
         "risk": [
-            _chart("message-risk", "Children's messages by risk level",
-                   ("Risk level", "Messages"), figures.messages_by_risk, row_classes=_RISK_CLASSES),
-            _chart("conversation-risk", "Conversations by their highest risk level",
-                   ("Risk level", "Conversations"), figures.conversations_by_risk, row_classes=_RISK_CLASSES),
+            _chart(
+                "message-risk",
+                "Children's messages by risk level",
+                ("Risk level", "Messages"),
+                figures.messages_by_risk,
+                row_classes=_RISK_CLASSES,
+            ),
+            _chart(
+                "conversation-risk",
+                "Conversations by their highest risk level",
+                ("Risk level", "Conversations"),
+                figures.conversations_by_risk,
+                row_classes=_RISK_CLASSES,
+            ),
         ],
         "handoffs": [
-            _chart("handoff-reasons", "Handoffs to a counsellor by reason",
-                   ("Reason", "Handoffs"), figures.handoffs_by_reason),
-            _chart("handoff-status", "Handoffs by where they are now",
-                   ("Status", "Handoffs"), figures.handoffs_by_status),
-            _chart("waits", "How long children waited for a counsellor",
-                   ("Wait", "Handoffs"), figures.waits.buckets),
+            _chart(
+                "handoff-reasons",
+                "Handoffs to a counsellor by reason",
+                ("Reason", "Handoffs"),
+                figures.handoffs_by_reason,
+            ),
+            _chart(
+                "handoff-status", "Handoffs by where they are now", ("Status", "Handoffs"), figures.handoffs_by_status
+            ),
+            _chart("waits", "How long children waited for a counsellor", ("Wait", "Handoffs"), figures.waits.buckets),
         ],
     }
 
@@ -78,19 +109,23 @@ def register_insights(app: FastAPI, templates) -> None:
         days, region = chosen_period(days), chosen_region(region)
         figures = await service.db(insights, days, region)
         may_review = person.role in auth.EDITOR_ROLES
-        return templates.TemplateResponse(request, "insights.html", {
-            "person": person,
-            "csrf": auth.csrf_token(request),
-            "figures": figures,
-            "charts": charts(figures),
-            "median_wait": format_duration(figures.waits.median_seconds),
-            "p90_wait": format_duration(figures.waits.p90_seconds),
-            "periods": PERIODS,
-            "regions": [(code, REGION_NAMES[code]) for code in REGION_CHOICES],
-            "region_name": REGION_NAMES[region] if region else "every region",
-            "fallbacks": await service.db(fallback_messages, days, region) if may_review else None,
-            "download_url": f"/insights/fallbacks.yml?{_filters(days, region)}",
-        })
+        return templates.TemplateResponse(
+            request,
+            "insights.html",
+            {
+                "person": person,
+                "csrf": auth.csrf_token(request),
+                "figures": figures,
+                "charts": charts(figures),
+                "median_wait": format_duration(figures.waits.median_seconds),
+                "p90_wait": format_duration(figures.waits.p90_seconds),
+                "periods": PERIODS,
+                "regions": [(code, REGION_NAMES[code]) for code in REGION_CHOICES],
+                "region_name": REGION_NAMES[region] if region else "every region",
+                "fallbacks": await service.db(fallback_messages, days, region) if may_review else None,
+                "download_url": f"/insights/fallbacks.yml?{_filters(days, region)}",
+            },
+        )
 
     @app.get("/insights/fallbacks.yml")
     async def fallbacks_download(request: Request, days: Optional[str] = None, region: Optional[str] = None):

@@ -1,4 +1,5 @@
 """Refuses an HTTP request whose body is larger than MAX_REQUEST_BYTES, before the app reads it all."""
+
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -1,5 +1,6 @@
 """Renders what the web app itself says (bot/content/web_messages.yml, editable by staff) for a child's
 region, from the published content, with the published, checked facts filled in."""
+
 from typing import Dict, List, Optional
 
 from bot.content.bundle import WEB_TOPIC, bundled_responses

@@ -9,6 +9,7 @@ Supervisors and admins see and note every conversation; a counsellor sees the qu
 the bot (to pick one) and their own, never one another counsellor holds. Only the holder talks to the child,
 passes the conversation on or ends it.
 """
+
 from typing import Dict, FrozenSet
 
 RELATIONS = ("holder", "waiting", "bot", "other")
@@ -17,16 +18,22 @@ HOLDER = frozenset({"holder"})
 
 PERMISSIONS: Dict[str, Dict[str, FrozenSet[str]]] = {
     #            counsellor                             supervisor           admin
-    "watch":    {"counsellor": frozenset({"holder", "waiting", "bot"}), "supervisor": ALL, "admin": ALL},
-    "claim":    {"counsellor": frozenset({"waiting"}), "supervisor": frozenset({"waiting"}),
-                 "admin": frozenset({"waiting"})},
-    "pick":     {"counsellor": frozenset({"bot", "waiting"}), "supervisor": frozenset({"bot", "waiting"}),
-                 "admin": frozenset({"bot", "waiting"})},
-    "reply":    {"counsellor": HOLDER, "supervisor": HOLDER, "admin": HOLDER},
-    "typing":   {"counsellor": HOLDER, "supervisor": HOLDER, "admin": HOLDER},
-    "note":     {"counsellor": HOLDER, "supervisor": ALL, "admin": ALL},
+    "watch": {"counsellor": frozenset({"holder", "waiting", "bot"}), "supervisor": ALL, "admin": ALL},
+    "claim": {
+        "counsellor": frozenset({"waiting"}),
+        "supervisor": frozenset({"waiting"}),
+        "admin": frozenset({"waiting"}),
+    },
+    "pick": {
+        "counsellor": frozenset({"bot", "waiting"}),
+        "supervisor": frozenset({"bot", "waiting"}),
+        "admin": frozenset({"bot", "waiting"}),
+    },
+    "reply": {"counsellor": HOLDER, "supervisor": HOLDER, "admin": HOLDER},
+    "typing": {"counsellor": HOLDER, "supervisor": HOLDER, "admin": HOLDER},
+    "note": {"counsellor": HOLDER, "supervisor": ALL, "admin": ALL},
     "transfer": {"counsellor": HOLDER, "supervisor": HOLDER, "admin": HOLDER},
-    "end":      {"counsellor": HOLDER, "supervisor": HOLDER, "admin": HOLDER},
+    "end": {"counsellor": HOLDER, "supervisor": HOLDER, "admin": HOLDER},
 }
 
 

@@ -7,6 +7,7 @@ slowed down together until they all passed the time limit, and the work Rasa had
 A message that waits in line longer than `queue_seconds` is answered by the web app itself, with the numbers,
 without taking Rasa's time.
 """
+
 import asyncio
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -40,8 +41,13 @@ class BotTurn:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = REPLY_TIMEOUT_SECONDS, at_once: Optional[int] = None,
-                 queue_seconds: Optional[float] = None):
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = REPLY_TIMEOUT_SECONDS,
+        at_once: Optional[int] = None,
+        queue_seconds: Optional[float] = None,
+    ):
         at_once = at_once or settings.RASA_AT_ONCE
         limits = httpx.Limits(max_connections=at_once, max_keepalive_connections=at_once)
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits)
@@ -86,6 +92,8 @@ def turn_from_answers(answers: List[dict]) -> BotTurn:
                 replies.pop()
             offers_person = True
         elif answer.get("text"):
-            buttons = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in answer.get("buttons") or []]
+            buttons = [
+                {"title": b.get("title", ""), "payload": b.get("payload", "")} for b in answer.get("buttons") or []
+            ]
             replies.append(BotReply(answer["text"], buttons))
     return BotTurn(replies, offers_person)

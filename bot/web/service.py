@@ -4,6 +4,7 @@ Risk is assessed here, on every child message, whoever holds the conversation an
 A `high` or `imminent` message queues the conversation for a counsellor at once (before Rasa answers), so the
 console hears of it within a second; the child first gets the bot's risk reply with the emergency number.
 """
+
 import asyncio
 import dataclasses
 import logging
@@ -98,6 +99,7 @@ class ChatService:
 
     async def _in_a_turn(self, priority: Priority, work: Callable, *args, **kwargs):
         """db(), with SQLite taking operations in order of `priority` (bot/web/db_turns.py)."""
+
         def run():
             with session_scope(self.engine) as session:
                 return work(session, *args, **kwargs)
@@ -158,8 +160,9 @@ class ChatService:
         # child's earlier messages, in the same transaction, the risk is assessed again in full).
         waiting = self._turns is not None and self._turns.queue_length > 0
         risk = waiting and assess(message.text, []).level >= RiskLevel.HIGH
-        return await self._in_a_turn(Priority.RISK if risk else Priority.ORDINARY, _take_child_message, message,
-                                     self.hours.is_open())
+        return await self._in_a_turn(
+            Priority.RISK if risk else Priority.ORDINARY, _take_child_message, message, self.hours.is_open()
+        )
 
     async def _answer(self, message: ChildMessage, taken: "TakenMessage") -> None:
         conversation_id, stored, risk, handoff = message.conversation_id, taken.stored, taken.risk, taken.handoff
@@ -174,11 +177,27 @@ class ChatService:
 
         if handoff and handoff.status == "active":
             return  # a counsellor holds the conversation: no bot reply
-        await self._reply(conversation_id, message.payload or message.text, message.client_id, risk.level.value,
-                          risk.evidence_words, handoff, queued_now)
+        await self._reply(
+            conversation_id,
+            message.payload or message.text,
+            message.client_id,
+            risk.level.value,
+            risk.evidence_words,
+            handoff,
+            queued_now,
+        )
 
-    async def _reply(self, conversation_id: str, text: str, client_id: Optional[str], level: str,
-                     evidence: List[str], handoff, queued_now: bool, recovering: bool = False) -> None:
+    async def _reply(
+        self,
+        conversation_id: str,
+        text: str,
+        client_id: Optional[str],
+        level: str,
+        evidence: List[str],
+        handoff,
+        queued_now: bool,
+        recovering: bool = False,
+    ) -> None:
         """The bot's answer; then, if it offered a person, the queue; then the child is told about the queue."""
         turn = await self._bot_turn(conversation_id, text, client_id, recovering)
         if turn.offers_person and not queued_now:
@@ -192,15 +211,19 @@ class ChatService:
         conversation_id = message.conversation_id
         first = not self.held.holds(conversation_id)
         if not self.held.hold(message):
-            await self.hub.to_child(conversation_id, {"type": "notice", "text": render("web_message_not_saved"),
-                                                      "refused": message.client_id})
+            await self.hub.to_child(
+                conversation_id,
+                {"type": "notice", "text": render("web_message_not_saved"), "refused": message.client_id},
+            )
         else:
-            await self.hub.to_child(conversation_id, {"type": "notice", "text": render("web_message_held"),
-                                                      "refused": None})
+            await self.hub.to_child(
+                conversation_id, {"type": "notice", "text": render("web_message_held"), "refused": None}
+            )
         if first or assess(message.text, []).level >= RiskLevel.HIGH:
             region = self.regions.get(conversation_id)
-            await self.hub.to_child(conversation_id, {"type": "notice", "text": render("web_numbers", region),
-                                                      "refused": None})
+            await self.hub.to_child(
+                conversation_id, {"type": "notice", "text": render("web_numbers", region), "refused": None}
+            )
 
     async def release_held(self) -> None:
         """Runs while the web app does: handles held messages, oldest first, whenever the database takes them."""
@@ -228,22 +251,34 @@ class ChatService:
             await asyncio.sleep(settings.OVERDUE_CHECK_SECONDS)
             now = utc_now()
             try:
-                overdue = await self.db(transcript.take_overdue, now, now + _reply_due(),
-                                        now - timedelta(hours=settings.OVERDUE_ANSWER_HOURS))
+                overdue = await self.db(
+                    transcript.take_overdue,
+                    now,
+                    now + _reply_due(),
+                    now - timedelta(hours=settings.OVERDUE_ANSWER_HOURS),
+                )
             except DATABASE_AWAY:
                 continue
             for message in overdue:
                 log.warning("answering a child's message that another web app instance took and left unanswered")
                 try:
                     handoff = await self.db(handoffs.active, message.conversation_id)
-                    await self._reply(message.conversation_id, message.text, message.client_id,
-                                      message.risk_level or RiskLevel.NONE.value, message.risk_evidence, handoff,
-                                      queued_now=False, recovering=True)
+                    await self._reply(
+                        message.conversation_id,
+                        message.text,
+                        message.client_id,
+                        message.risk_level or RiskLevel.NONE.value,
+                        message.risk_evidence,
+                        handoff,
+                        queued_now=False,
+                        recovering=True,
+                    )
                 except Exception:  # noqa: BLE001 - it is due again later; the others still get their answers
                     log.exception("an overdue message could not be answered")
 
-    async def _bot_turn(self, conversation_id: str, text: str, client_id: Optional[str] = None,
-                        recovering: bool = False) -> BotTurn:
+    async def _bot_turn(
+        self, conversation_id: str, text: str, client_id: Optional[str] = None, recovering: bool = False
+    ) -> BotTurn:
         await self.hub.to_child(conversation_id, {"type": "typing", "speaker": "bot"})
         try:
             turn = await self._turn_rasa_took(conversation_id, client_id) if recovering else None
@@ -251,8 +286,9 @@ class ChatService:
         except RasaUnavailable as error:
             log.warning("Rasa unavailable (%s); answering with the safety message", error)
             region = await self.region(conversation_id)
-            turn = BotTurn([BotReply(render("web_numbers", region)), BotReply(render("web_bot_unavailable"))],
-                           from_web_app=True)
+            turn = BotTurn(
+                [BotReply(render("web_numbers", region)), BotReply(render("web_bot_unavailable"))], from_web_app=True
+            )
         stored, region = await self.db(_store_replies, conversation_id, turn.replies)
         self.regions.remember(conversation_id, region)
         for message in stored:
@@ -311,8 +347,9 @@ class ChatService:
         await self.hub.to_child(conversation_id, {"type": "status", "status": await self.status(conversation_id)})
 
     async def child_typing(self, conversation_id: str) -> None:
-        await self.hub.to_consoles({"type": "typing", "speaker": "child", "conversation": conversation_id},
-                                   watching=conversation_id)
+        await self.hub.to_consoles(
+            {"type": "typing", "speaker": "child", "conversation": conversation_id}, watching=conversation_id
+        )
 
     # ------------------------------------------------------------------ the counsellor's side
     def broadcast_queue(self) -> None:
@@ -336,13 +373,15 @@ class ChatService:
 
     async def _send_queue(self, waiting, live) -> None:
         with_person = {handoff.conversation_id for handoff in live}
-        await self.hub.to_consoles({
-            "type": "queue",
-            "waiting": _jsonable(waiting),
-            "live": _jsonable(live),
-            "chatting": [cid for cid in self.hub.chatting() if cid not in with_person],
-            "counsellors": [{"id": c.id, "name": c.name} for c in self.hub.counsellors()],
-        })
+        await self.hub.to_consoles(
+            {
+                "type": "queue",
+                "waiting": _jsonable(waiting),
+                "live": _jsonable(live),
+                "chatting": [cid for cid in self.hub.chatting() if cid not in with_person],
+                "counsellors": [{"id": c.id, "name": c.name} for c in self.hub.counsellors()],
+            }
+        )
 
     async def relation(self, counsellor: Counsellor, conversation_id: str) -> str:
         """How the counsellor stands to the conversation (bot/web/permissions.py)."""
@@ -378,15 +417,19 @@ class ChatService:
         await self._joined(counsellor, conversation_id)
 
     async def _joined(self, counsellor: Counsellor, conversation_id: str) -> None:
-        joined = (render("web_counsellor_joined", counsellor=counsellor.display_name) if counsellor.display_name
-                  else render("web_counsellor_joined_unnamed"))
+        joined = (
+            render("web_counsellor_joined", counsellor=counsellor.display_name)
+            if counsellor.display_name
+            else render("web_counsellor_joined_unnamed")
+        )
         await self._say(conversation_id, "system", joined)
         self.hub.stop_watching(conversation_id, counsellor.id)
         await self.hub.to_child(conversation_id, {"type": "status", "status": "active"})
         self.broadcast_queue()
 
-    async def from_counsellor(self, counsellor: Counsellor, conversation_id: str, client_id: Optional[str],
-                              text: str) -> None:
+    async def from_counsellor(
+        self, counsellor: Counsellor, conversation_id: str, client_id: Optional[str], text: str
+    ) -> None:
         """A counsellor's reply to the child they hold; a resent reply (same client id) is stored once."""
         handoff = await self.db(handoffs.active, conversation_id)
         if not handoff or handoff.status != "active" or handoff.counsellor_id != counsellor.id:
@@ -410,8 +453,15 @@ class ChatService:
             raise handoffs.TransferRefused(f"account {to_id} is not signed in to a console")
         await self.db(_transfer, conversation_id, counsellor, to)
         await self._say(conversation_id, "system", render("web_counsellor_transfer"))
-        await self.hub.to_consoles({"type": "note", "conversation": conversation_id, "author": counsellor.name,
-                                    "text": f"Passed to {to.name}."}, watching=conversation_id)
+        await self.hub.to_consoles(
+            {
+                "type": "note",
+                "conversation": conversation_id,
+                "author": counsellor.name,
+                "text": f"Passed to {to.name}.",
+            },
+            watching=conversation_id,
+        )
         self.hub.stop_watching(conversation_id, to.id)
         self.broadcast_queue()
 
@@ -423,8 +473,9 @@ def _record_read(session, counsellor_id: int, conversation_id: str) -> None:
 def _transfer(session, conversation_id: str, counsellor: Counsellor, to: Counsellor) -> None:
     handoffs.transfer(session, conversation_id, counsellor.id, to.id)
     handoffs.add_note(session, conversation_id, counsellor.id, f"Passed to {to.name}.")
-    audit.record(session, session.get(User, counsellor.id), "handoff.transfer", f"conversation:{conversation_id}",
-                 to=to.name)
+    audit.record(
+        session, session.get(User, counsellor.id), "handoff.transfer", f"conversation:{conversation_id}", to=to.name
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -444,7 +495,11 @@ def _take_child_message(session, message: ChildMessage, hours_open: bool) -> Tak
     history = transcript.last_child_texts(session, conversation_id, RISK_HISTORY)
     risk = assess(message.text, history)
     stored = transcript.add_message(
-        session, conversation_id, "child", message.text, client_id=message.client_id,
+        session,
+        conversation_id,
+        "child",
+        message.text,
+        client_id=message.client_id,
         risk_level=risk.level.value if risk.level > RiskLevel.NONE else None,
         risk_evidence=[dataclasses.asdict(item) for item in risk.evidence] or None,
         reply_due_by=utc_now() + _reply_due(),
@@ -485,4 +540,3 @@ def _region(session, conversation_id: str) -> Optional[str]:
 
 def helplines_event(region: Optional[str]) -> dict:
     return {"type": "helplines", "region": region, "items": [h.as_dict() for h in helplines_for(region)]}
-

@@ -3,6 +3,7 @@
 `database_url` itself (one SQLite file, one fresh PostgreSQL database of the session's throwaway
 cluster) comes from the tests.postgres_server plugin that tests/conftest.py loads.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, List
@@ -47,9 +48,17 @@ def people(engine: Engine, monkeypatch) -> People:
     # argon2 at its lowest cost saves about a minute of `make test` (six accounts for each of 64 tests).
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     with session_scope(engine) as session:
-        ids = {name: create_user(session, name, role, PASSWORD).id for name, role in (
-            ("ann", "staff"), ("bob", "staff"), ("ada", "admin"), ("cal", "counsellor"),
-            ("sue", "supervisor"), ("fay", "staff"))}
+        ids = {
+            name: create_user(session, name, role, PASSWORD).id
+            for name, role in (
+                ("ann", "staff"),
+                ("bob", "staff"),
+                ("ada", "admin"),
+                ("cal", "counsellor"),
+                ("sue", "supervisor"),
+                ("fay", "staff"),
+            )
+        }
         disable(session, ids["fay"])
     return People(ids["ann"], ids["bob"], ids["ada"], ids["cal"], ids["sue"], ids["fay"])
 

@@ -1,4 +1,5 @@
 """Country names become region codes and ages become age bands, as children type them."""
+
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
@@ -35,8 +36,15 @@ def test_a_country_we_have_no_list_for_is_elsewhere():
 
 @pytest.mark.parametrize(
     "text, band",
-    [("im 8", "child"), ("12", "child"), ("thirteen", "teen"), ("im 17", "teen"),
-     ("19", "adult"), ("200", None), ("", None)],
+    [
+        ("im 8", "child"),
+        ("12", "child"),
+        ("thirteen", "teen"),
+        ("im 17", "teen"),
+        ("19", "adult"),
+        ("200", None),
+        ("", None),
+    ],
 )
 def test_age_bands(text, band):
     assert age_band_for(age_from(text)) == band

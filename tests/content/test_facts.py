@@ -1,4 +1,5 @@
 """Numbers and addresses reach a child only from verified entries of the facts file."""
+
 import re
 
 import pytest
@@ -23,8 +24,12 @@ def test_unverified_entries_and_unconfirmed_values_are_never_available():
         "countries": {
             "uk": {
                 "helplines": [
-                    {"id": "uk-ok", "verified": True, "contact": {"phone": "0800 000"},
-                     "unconfirmed": {"text": "99999", "verified": False}},
+                    {
+                        "id": "uk-ok",
+                        "verified": True,
+                        "contact": {"phone": "0800 000"},
+                        "unconfirmed": {"text": "99999", "verified": False},
+                    },
                     {"id": "uk-unchecked", "verified": False, "contact": {"phone": "0800 111"}},
                 ]
             }

@@ -1,4 +1,5 @@
 """The content lint over every response, and proof that each of its rules can fail."""
+
 import pytest
 
 from bot.content.lint import lint_responses, lint_text, load_responses, report
@@ -69,9 +70,11 @@ def test_a_response_without_a_child_variant_must_read_at_the_child_grade():
     hard = "Take screenshots of the chat and their profile, then block them and report the account."
     simple = "Take a picture of the chat. Then block them."
     without_child_variant = {"utter_x": [{"text": hard}]}
-    with_child_variant = {"utter_x": [
-        {"text": hard},
-        {"text": simple, "condition": [{"type": "slot", "name": "age_band", "value": "child"}]},
-    ]}
+    with_child_variant = {
+        "utter_x": [
+            {"text": hard},
+            {"text": simple, "condition": [{"type": "slot", "name": "age_band", "value": "child"}]},
+        ]
+    }
     assert [p.rule for p in lint_responses(without_child_variant)] == ["reading_level"]
     assert lint_responses(with_child_variant) == []

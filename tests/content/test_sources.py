@@ -1,4 +1,5 @@
 """Every response's advice is traced to sourced entries of the facts file."""
+
 from bot.content.facts import load_facts
 from bot.content.lint import load_responses
 from bot.content.sources import DOC_FILE, citable_items, load_response_sources, render_doc

@@ -5,6 +5,7 @@ facts; YAML export and import; and the published content's fallbacks when the da
 Each workflow step runs in its own transaction, as the web app runs it, so a refused step leaves
 nothing behind.
 """
+
 import json
 import socket
 from datetime import date, timedelta
@@ -37,6 +38,7 @@ CHECKED = {"verified": True, "checked_on": date.today().isoformat(), "source": "
 
 # ---------------------------------------------------------------------------------------- helpers
 
+
 def run(engine, step, *args, **kwargs):
     """One step in its own transaction, committed unless it raises."""
     with session_scope(engine) as session:
@@ -53,8 +55,10 @@ def status_of(engine, version_id: int) -> str:
 
 def force_status(engine, version_id: int, status: VersionStatus) -> None:
     """Moves a version on by hand, past the checks of the earlier steps, to test the later ones' own."""
+
     def move(session):
         session.get(ContentVersion, version_id).status = status
+
     run(engine, move)
 
 
@@ -121,6 +125,7 @@ def unreachable_database_url() -> str:
 
 # ------------------------------------------------------------------------- seeding from the bundle
 
+
 def test_import_bundle_seeds_every_response_and_service_once_in_one_release(engine, database_url, follower):
     bundle_size = len(bundled_responses()) + len(bundled_services())
 
@@ -142,8 +147,10 @@ def test_import_bundle_seeds_every_response_and_service_once_in_one_release(engi
 
 # --------------------------------------------------------------------------- the whole way through
 
+
 def test_a_change_is_checked_reviewed_by_a_second_person_published_and_rolled_back(
-        seeded, people, database_url, follower):
+    seeded, people, database_url, follower
+):
     version_id, problems = draft_response(seeded, people.ann, BLAMING_GREETING)
     assert any("blame" in problem for problem in problems)
     with pytest.raises(ChangeRefused, match="blame"):
@@ -169,8 +176,13 @@ def test_a_change_is_checked_reviewed_by_a_second_person_published_and_rolled_ba
     run(seeded, workflow.rollback, people.ann, item_id(seeded, "response", "utter_greet"), 1)
     assert content.refresh()
     assert child_is_sent(content) == OLD_GREETING
-    restored = run(seeded, lambda session: [(v.number, v.status.value, v.restores) for v in workflow.versions_of(
-        session, workflow.item_by_key(session, "response", "utter_greet"))])
+    restored = run(
+        seeded,
+        lambda session: [
+            (v.number, v.status.value, v.restores)
+            for v in workflow.versions_of(session, workflow.item_by_key(session, "response", "utter_greet"))
+        ],
+    )
     assert restored == [(3, "published", 1), (2, "published", None), (1, "published", None)]
 
 
@@ -192,6 +204,7 @@ def test_a_number_written_into_the_text_gets_through_no_step(seeded, people):
 
 # ------------------------------------------------------------------- facts a child may be sent
 
+
 def test_unticking_a_fact_that_live_responses_use_is_refused(seeded, people, database_url, follower):
     version_id, problems = draft_service(seeded, people.ann, "uk-childline", verified=False, checked_on=None)
     assert any("{uk_childline_phone}" in problem for problem in problems)
@@ -206,7 +219,8 @@ def test_unticking_a_fact_that_live_responses_use_is_refused(seeded, people, dat
 
 
 def test_a_new_service_goes_live_unchecked_but_its_number_reaches_no_child_until_checked(
-        seeded, people, database_url, follower):
+    seeded, people, database_url, follower
+):
     version_id, problems = draft_service(seeded, people.ann, "uk-test-line", topic="uk", **TEST_LINE)
     assert problems == []
     review_and_publish(seeded, people.ann, people.bob, version_id)
@@ -214,8 +228,9 @@ def test_a_new_service_goes_live_unchecked_but_its_number_reaches_no_child_until
     content = fresh(follower, database_url)
     assert content.current().services["uk-test-line"]["contact"] == TEST_LINE["contact"]
     assert "uk_test_line_phone" not in content.current().contacts
-    response_id, problems = draft_response(seeded, people.ann, "Call the test line on {uk_test_line_phone}.",
-                                           name="utter_helplines")
+    response_id, problems = draft_response(
+        seeded, people.ann, "Call the test line on {uk_test_line_phone}.", name="utter_helplines"
+    )
     assert any("{uk_test_line_phone}" in problem for problem in problems)
     with pytest.raises(ChangeRefused, match="uk_test_line_phone"):
         run(seeded, workflow.submit, people.ann, response_id)
@@ -227,18 +242,23 @@ def test_a_new_service_goes_live_unchecked_but_its_number_reaches_no_child_until
 
     assert content.refresh()
     assert content.current().contacts["uk_test_line_phone"] == "0800 555 0101"
-    _response_id, problems = draft_response(seeded, people.ann, "Call the test line on {uk_test_line_phone}.",
-                                            name="utter_helplines")
+    _response_id, problems = draft_response(
+        seeded, people.ann, "Call the test line on {uk_test_line_phone}.", name="utter_helplines"
+    )
     assert problems == []
 
 
-@pytest.mark.parametrize("missing, problem", [
-    ("checked_on", "when a person checked"),
-    ("source", "Name the page"),
-])
+@pytest.mark.parametrize(
+    "missing, problem",
+    [
+        ("checked_on", "when a person checked"),
+        ("source", "Name the page"),
+    ],
+)
 def test_a_service_marked_checked_must_say_when_and_where(seeded, people, missing, problem):
-    version_id, problems = draft_service(seeded, people.ann, "uk-test-line", topic="uk",
-                                         **TEST_LINE, **{**CHECKED, missing: None})
+    version_id, problems = draft_service(
+        seeded, people.ann, "uk-test-line", topic="uk", **TEST_LINE, **{**CHECKED, missing: None}
+    )
     assert any(problem in found for found in problems)
     with pytest.raises(ChangeRefused, match=problem):
         run(seeded, workflow.submit, people.ann, version_id)
@@ -262,6 +282,7 @@ def test_a_fact_past_its_recheck_date_is_flagged_for_staff_but_still_sent(seeded
 
 
 # ------------------------------------------------------------------------------------ who may do what
+
 
 @pytest.mark.parametrize("who", ["counsellor", "supervisor", "former_staff"])
 def test_only_active_staff_and_admins_may_open_a_change(seeded, people, who):
@@ -348,6 +369,7 @@ def test_only_an_approved_change_is_published_and_only_a_published_version_is_pu
 
 # ----------------------------------------------------------------------------------------- the audit log
 
+
 def test_every_step_is_in_the_audit_log_under_the_name_of_the_person_who_took_it(seeded, people):
     version_id, _problems = draft_response(seeded, people.ann, NEW_GREETING)
     run(seeded, workflow.submit, people.ann, version_id)
@@ -388,6 +410,7 @@ def test_a_refused_step_leaves_no_trace_in_the_audit_log(seeded, people):
 
 
 # --------------------------------------------------------------------------------- YAML out and in
+
 
 def test_an_unchanged_export_imports_as_unchanged(seeded, people):
     versions = count(seeded, ContentVersion)
@@ -438,11 +461,15 @@ def import_with_service(engine, who: int, entry: dict) -> dict:
     return run(engine, yaml_io.import_yaml, who, yaml.safe_dump(document))
 
 
-@pytest.mark.parametrize("entry", [
-    {"name": "No id", "contact": {"phone": "0800 555 0102"}, "verified": False},
-    {"name": "No id", "contact": {"phone": "0800 555 0102"}, **CHECKED},
-    {"id": "Bad Id!", "name": "Bad id", "contact": {"phone": "0800 555 0103"}, "verified": False},
-], ids=["no-id", "no-id-checked", "bad-id"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "No id", "contact": {"phone": "0800 555 0102"}, "verified": False},
+        {"name": "No id", "contact": {"phone": "0800 555 0102"}, **CHECKED},
+        {"id": "Bad Id!", "name": "Bad id", "contact": {"phone": "0800 555 0103"}, "verified": False},
+    ],
+    ids=["no-id", "no-id-checked", "bad-id"],
+)
 def test_an_imported_service_without_a_proper_id_is_refused(seeded, people, entry):
     report = import_with_service(seeded, people.ann, entry)
     assert report["submitted"] == [] and len(report["refused"]) == 1
@@ -458,8 +485,10 @@ def test_a_checked_on_that_is_not_a_date_is_refused(seeded, people, checked_on):
 
 # ------------------------------------------------------------------- when the database is away
 
+
 def test_published_content_falls_back_to_its_snapshot_then_to_the_bundle(
-        seeded, people, database_url, follower, tmp_path):
+    seeded, people, database_url, follower, tmp_path
+):
     snapshot = tmp_path / "snapshot.json"
     publish_greeting(seeded, people)
     online = fresh(follower, database_url, snapshot_file=snapshot)
@@ -477,7 +506,8 @@ def test_published_content_falls_back_to_its_snapshot_then_to_the_bundle(
 
 
 def test_a_sqlite_database_in_a_folder_that_cannot_exist_falls_back_to_the_snapshot(
-        seeded, people, database_url, follower, tmp_path):
+    seeded, people, database_url, follower, tmp_path
+):
     snapshot = tmp_path / "snapshot.json"
     publish_greeting(seeded, people)
     fresh(follower, database_url, snapshot_file=snapshot)

@@ -1,4 +1,5 @@
 """Starts the real Rasa server, action server and web app once for the end-to-end tests."""
+
 import json
 import os
 import shutil
@@ -124,19 +125,38 @@ def counsellor_name(assistant) -> str:
 
 
 @contextmanager
-def web_apps_alone(ports: Sequence[int], database_url: str, rasa_url: str, workdir,
-                   **settings_env: str) -> Iterator[List[str]]:
+def web_apps_alone(
+    ports: Sequence[int], database_url: str, rasa_url: str, workdir, **settings_env: str
+) -> Iterator[List[str]]:
     """Web app processes of their own, one per port, on that database, in front of that Rasa (or none), or
     otherwise set; started together, and stopped on leaving."""
-    env = {**os.environ, **launch.QUIET_ENV, "DATABASE_URL": database_url, "RASA_URL": rasa_url,
-           "BOT_VAR_DIR": str(workdir), "COUNSELLOR_HOURS": "00:00-00:00", "QUICK_EXIT_URL": QUICK_EXIT_URL,
-           "PYTHONPATH": str(settings.PROJECT_ROOT), **settings_env}
+    env = {
+        **os.environ,
+        **launch.QUIET_ENV,
+        "DATABASE_URL": database_url,
+        "RASA_URL": rasa_url,
+        "BOT_VAR_DIR": str(workdir),
+        "COUNSELLOR_HOURS": "00:00-00:00",
+        "QUICK_EXIT_URL": QUICK_EXIT_URL,
+        "PYTHONPATH": str(settings.PROJECT_ROOT),
+        **settings_env,
+    }
     urls = [f"http://127.0.0.1:{port}" for port in ports]
-    web_apps = launch.Servers(rasa_url=rasa_url, action_url="", token="", servers=[
-        launch.Server(f"web app {port}", [sys.executable, "-m", "bot.web", "--port", str(port)], env,
-                      f"{url}/healthz", log_file=Path(workdir) / f"web-{port}.log")
-        for port, url in zip(ports, urls)
-    ])
+    web_apps = launch.Servers(
+        rasa_url=rasa_url,
+        action_url="",
+        token="",
+        servers=[
+            launch.Server(
+                f"web app {port}",
+                [sys.executable, "-m", "bot.web", "--port", str(port)],
+                env,
+                f"{url}/healthz",
+                log_file=Path(workdir) / f"web-{port}.log",
+            )
+            for port, url in zip(ports, urls)
+        ],
+    )
     launch.start_all(web_apps, timeout=90)
     try:
         yield urls

@@ -1,5 +1,6 @@
 """`make run-cluster`'s layout (PostgreSQL, Redis, nginx, two of each server): the handoff in a real browser,
 with the child on one web app instance and the counsellor on the other; one instance killed mid-conversation."""
+
 import asyncio
 import json
 import os
@@ -33,8 +34,16 @@ def start_test_cluster() -> launch.Servers:
     if os.geteuid() == 0:
         shutil.chown(workdir, user="postgres")
     # A stopped instance's unanswered message is answered by the other within REPLY_DUE_SECONDS and a look.
-    servers = start_cluster(workdir, LAYOUT, extra_env={"COUNSELLOR_HOURS": "00:00-00:00", "BOT_VAR_DIR": str(workdir),
-                                                        "REPLY_DUE_SECONDS": "10", "OVERDUE_CHECK_SECONDS": "1"})
+    servers = start_cluster(
+        workdir,
+        LAYOUT,
+        extra_env={
+            "COUNSELLOR_HOURS": "00:00-00:00",
+            "BOT_VAR_DIR": str(workdir),
+            "REPLY_DUE_SECONDS": "10",
+            "OVERDUE_CHECK_SECONDS": "1",
+        },
+    )
     servers.workdir = workdir
     return servers
 
@@ -47,9 +56,14 @@ def cluster():
 
 def test_nginx_answers_for_the_web_apps_and_the_rasa_servers(cluster):
     assert httpx.get(LAYOUT.web_url() + "/healthz").json() == {"ok": True}
-    replies = [httpx.post(f"http://127.0.0.1:{LAYOUT.rasa_front}/webhooks/rest/webhook",
-                          json={"sender": "cluster-check", "message": text}, timeout=60).json()
-               for text in ("hi", "should i pay him")]
+    replies = [
+        httpx.post(
+            f"http://127.0.0.1:{LAYOUT.rasa_front}/webhooks/rest/webhook",
+            json={"sender": "cluster-check", "message": text},
+            timeout=60,
+        ).json()
+        for text in ("hi", "should i pay him")
+    ]
     assert all(replies)
 
 
@@ -69,8 +83,11 @@ def rasa_took(conversation: str, client_id: str) -> int:
     engine = make_engine(LAYOUT.database_url)
     try:
         with session_scope(engine) as session:
-            stored = session.scalars(sa.select(rasa_events.c.data).where(rasa_events.c.sender_id == conversation,
-                                                                          rasa_events.c.type_name == "user")).all()
+            stored = session.scalars(
+                sa.select(rasa_events.c.data).where(
+                    rasa_events.c.sender_id == conversation, rasa_events.c.type_name == "user"
+                )
+            ).all()
     finally:
         engine.dispose()
     return sum((json.loads(data).get("metadata") or {}).get("client_id") == client_id for data in stored)

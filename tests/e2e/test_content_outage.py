@@ -1,4 +1,5 @@
 """The bot keeps answering with the published content while its PostgreSQL database is stopped."""
+
 import shutil
 import tempfile
 from contextlib import ExitStack
@@ -70,10 +71,16 @@ def start_rasa_on_postgres() -> RasaOnPostgres:
         upgrade(database_url)
         publish_new_dont_pay(database_url)
         servers = launch.start_servers(
-            rasa_port=RASA_PORT + 3, with_action_server=False, log_dir=workdir / "logs", token="test-token",
+            rasa_port=RASA_PORT + 3,
+            with_action_server=False,
+            log_dir=workdir / "logs",
+            token="test-token",
             endpoints=endpoints_without_tracker_store(workdir),
-            extra_env={"DATABASE_URL": database_url, "BOT_VAR_DIR": str(workdir),
-                       "CONTENT_SNAPSHOT_FILE": str(workdir / "snapshot.json")},
+            extra_env={
+                "DATABASE_URL": database_url,
+                "BOT_VAR_DIR": str(workdir),
+                "CONTENT_SNAPSHOT_FILE": str(workdir / "snapshot.json"),
+            },
         )
         cleanup.callback(servers.stop)
         return RasaOnPostgres(postgres, servers.rasa_url, workdir, stop=cleanup.pop_all().close)

@@ -1,4 +1,5 @@
 """Real messages to the running assistant's REST channel, checked as a child would read the replies."""
+
 import json
 import socket
 import urllib.error
@@ -143,9 +144,7 @@ def test_conversation_is_stored_with_its_region_and_a_retention_limit(assistant,
     chat.say("i live in canada")
     engine = make_engine(assistant.database_url)
     with engine.connect() as connection:
-        conversation = connection.execute(
-            sa.select(Conversation).where(Conversation.sender_id == chat.sender)
-        ).one()
+        conversation = connection.execute(sa.select(Conversation).where(Conversation.sender_id == chat.sender)).one()
         events = connection.execute(
             sa.text("SELECT count(*) FROM events WHERE sender_id = :sender"), {"sender": chat.sender}
         ).scalar()

@@ -1,5 +1,6 @@
 """PostgreSQL stopped for 30 seconds under the web app: children are told plainly, given the numbers, and every
 message they sent is stored once, in order, and answered when the database is back."""
+
 import asyncio
 import time
 
@@ -19,8 +20,10 @@ def stored_child_texts(database_url: str, conversation_id: str):
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
-            return ([m.text for m in transcript.messages_after(session, conversation_id, 0) if m.speaker == "child"],
-                    handoffs.active(session, conversation_id))
+            return (
+                [m.text for m in transcript.messages_after(session, conversation_id, 0) if m.speaker == "child"],
+                handoffs.active(session, conversation_id),
+            )
     finally:
         engine.dispose()
 

@@ -4,6 +4,7 @@ Staff and admins edit content, only admins manage people: an allowed form stores
 stores nothing. Nobody approves their own change, and the audit log shows who did what. (Which route answers
 whom, for visitors and every role, is test_route_roles.py's matrix.)
 """
+
 import re
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ GREETING_VARIANTS = bundled_responses()["utter_greet"][1]
 NEW_GREETING = "Hello, I'm a chatbot, not a person. You are not in trouble. You can ask for a real person at any time."
 
 # ------------------------------------------------------------------------------------------ helpers
+
 
 def csrf_of(page: httpx.Response) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
@@ -58,8 +60,9 @@ def browser(web_url: str) -> Person:
 def sign_in(web_url: str, database_url: str, role: str) -> Person:
     person = browser(web_url)
     person.name, person.role = add_user(database_url, role), role
-    response = person.http.post("/login", data={"name": person.name, "password": COUNSELLOR_PASSWORD,
-                                                "csrf": person.csrf()})
+    response = person.http.post(
+        "/login", data={"name": person.name, "password": COUNSELLOR_PASSWORD, "csrf": person.csrf()}
+    )
     assert response.status_code == 303, response.text
     return person
 
@@ -84,8 +87,10 @@ def database(assistant):
 def db_state(engine) -> Dict[str, int]:
     """How many rows each table a staff page can change has: any change shows."""
     with engine.connect() as connection:
-        return {table: connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
-                for table in ("users", "content_items", "content_versions", "content_releases", "audit_log")}
+        return {
+            table: connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+            for table in ("users", "content_items", "content_versions", "content_releases", "audit_log")
+        }
 
 
 def user_id(engine, name: str) -> int:
@@ -95,8 +100,11 @@ def user_id(engine, name: str) -> int:
 
 def version_status(engine, version_id: int) -> str:
     with engine.connect() as connection:
-        return connection.execute(sa.text("SELECT status FROM content_versions WHERE id = :id"),
-                                  {"id": version_id}).scalar().lower()
+        return (
+            connection.execute(sa.text("SELECT status FROM content_versions WHERE id = :id"), {"id": version_id})
+            .scalar()
+            .lower()
+        )
 
 
 def change_id(response: httpx.Response) -> int:
@@ -113,6 +121,7 @@ def greeting_form(text: str) -> Dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------- the POSTs
+
 
 @dataclass(frozen=True)
 class Post:
@@ -134,16 +143,20 @@ def empty_export() -> dict:
 
 POSTS = {
     "change": Post("/editor/items/response/utter_greet/change", EDITORS, dict, redirect=r"/editor/changes/\d+"),
-    "new-service": Post("/editor/new-service", EDITORS,
-                        lambda: {"key": f"uk-test-{uuid.uuid4().hex[:6]}", "region": "uk"},
-                        redirect=r"/editor/changes/\d+"),
+    "new-service": Post(
+        "/editor/new-service",
+        EDITORS,
+        lambda: {"key": f"uk-test-{uuid.uuid4().hex[:6]}", "region": "uk"},
+        redirect=r"/editor/changes/\d+",
+    ),
     "import": Post("/editor/import", EDITORS, dict, files=empty_export, redirect=r"/editor"),
-    "add-user": Post("/admin/users", ADMINS,
-                     lambda: {"name": f"new-{uuid.uuid4().hex[:8]}", "role": "counsellor",
-                              "password": COUNSELLOR_PASSWORD},
-                     redirect=r"/admin/users"),
-    "check": Post("/editor/api/check/1", EDITORS, lambda: {"variant-0-text": "Hi."},
-                  allowed_status=200, writes=False),
+    "add-user": Post(
+        "/admin/users",
+        ADMINS,
+        lambda: {"name": f"new-{uuid.uuid4().hex[:8]}", "role": "counsellor", "password": COUNSELLOR_PASSWORD},
+        redirect=r"/admin/users",
+    ),
+    "check": Post("/editor/api/check/1", EDITORS, lambda: {"variant-0-text": "Hi."}, allowed_status=200, writes=False),
 }
 
 
@@ -152,6 +165,7 @@ def send(person: Person, post: Post, csrf: Optional[str] = None) -> httpx.Respon
 
 
 # ----------------------------------------------------------------------------------------- the tests
+
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("post", POSTS.values(), ids=POSTS.keys())
@@ -224,8 +238,13 @@ def test_the_audit_log_shows_who_did_what(people):
     author.post(here, action="discard")
 
     log = author.http.get("/editor/audit").text
-    for who, action in ((author, "content.draft"), (author, "content.save"), (author, "content.submit"),
-                        (reviewer, "content.request_changes"), (author, "content.discard")):
+    for who, action in (
+        (author, "content.draft"),
+        (author, "content.save"),
+        (author, "content.submit"),
+        (reviewer, "content.request_changes"),
+        (author, "content.discard"),
+    ):
         row = f"<td>{who.name}</td><td>{action}</td><td>response:utter_greet v"
         assert row in log, f"no {action} by {who.name} in the audit log"
     assert "<td>system</td><td>content.import_bundle</td>" in author.http.get("/editor/audit?target=content").text
@@ -247,9 +266,12 @@ def test_a_disabled_account_is_signed_out_of_the_editor(people, assistant, datab
 
 def conversation_exists(engine, sender_id: str) -> Dict[str, int]:
     with engine.connect() as connection:
-        return {table: connection.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :id"),
-                                          {"id": sender_id}).scalar()
-                for table, column in (("conversations", "sender_id"), ("events", "sender_id"))}
+        return {
+            table: connection.execute(
+                sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :id"), {"id": sender_id}
+            ).scalar()
+            for table, column in (("conversations", "sender_id"), ("events", "sender_id"))
+        }
 
 
 def test_only_an_admin_deletes_a_conversation_on_request_and_it_is_audited(people, database, chat):

@@ -2,6 +2,7 @@
 alone, and the bot recovers when the server is back. (Rasa, PostgreSQL, Redis and a web app failing have their
 own tests: test_web_chat.py, test_database_outage.py, test_content_outage.py, test_web_instances.py,
 test_cluster.py.)"""
+
 from bot import launch
 from bot.content.facts import verified_contacts
 from tests.e2e.conftest import Chat

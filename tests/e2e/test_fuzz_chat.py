@@ -16,6 +16,7 @@ with close code 1009 ("message too big"), never 1011: the page reconnects and th
 Each example is a fresh conversation from its own address (X-Forwarded-For, as nginx sends it; uvicorn trusts
 it from loopback), so the rate limits, which test_web_limits.py covers, never stand in the way.
 """
+
 import asyncio
 import itertools
 import json
@@ -38,12 +39,28 @@ Frame = Union[str, bytes]
 WAIT = 60  # seconds for one answer; Rasa on 2 busy cores is slow, never this slow
 WS_MAX_BYTES = 64 * 1024  # uvicorn's ws_max_size in bot/web/__main__.py
 MAX_MESSAGE_CHARS = bot_settings.MAX_MESSAGE_CHARS
-FUZZ = dict(deadline=None, database=None, derandomize=False, print_blob=True,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                    HealthCheck.function_scoped_fixture])
+FUZZ = dict(
+    deadline=None,
+    database=None,
+    derandomize=False,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 # What must never reach a child: a stack trace, a path or address inside the service.
-LEAKS = ("Traceback", 'File "', "site-packages", "/work/", "/tmp/", "sqlite", "postgresql://", "127.0.0.1",
-         "localhost", "Internal Server Error", "Exception", "Error:")
+LEAKS = (
+    "Traceback",
+    'File "',
+    "site-packages",
+    "/work/",
+    "/tmp/",
+    "sqlite",
+    "postgresql://",
+    "127.0.0.1",
+    "localhost",
+    "Internal Server Error",
+    "Exception",
+    "Error:",
+)
 _addresses = itertools.count(1)
 
 
@@ -94,10 +111,29 @@ def expected_outcome(frame: Frame) -> Tuple[str, Optional[str], Optional[str]]:
 
 # ---------------------------------------------------------------------------------------------- strategies
 SPECIAL_TEXTS = [
-    "\u202eevil\u202c", "مرحبا، أحتاج مساعدة", "שלום", "😀👍🏽👨‍👩‍👧‍👦🏳️‍🌈", "\u200b", "\u200b\u200c\u200d\ufeff",
-    "a\u0301\u0301\u0301", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "{{7*7}} ${7*7} %s%n",
-    "'; DROP TABLE messages; --", "\x00", "\x00\x00hi\x00", "line\r\nbreak", "\x1b[31mred", "\ud800", "a\udfffb",
-    "😀"[:1] + "\ud83d", " \t\n ", "\u3000", "hi", "he is asking for money", "/request_human",
+    "\u202eevil\u202c",
+    "مرحبا، أحتاج مساعدة",
+    "שלום",
+    "😀👍🏽👨‍👩‍👧‍👦🏳️‍🌈",
+    "\u200b",
+    "\u200b\u200c\u200d\ufeff",
+    "a\u0301\u0301\u0301",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "{{7*7}} ${7*7} %s%n",
+    "'; DROP TABLE messages; --",
+    "\x00",
+    "\x00\x00hi\x00",
+    "line\r\nbreak",
+    "\x1b[31mred",
+    "\ud800",
+    "a\udfffb",
+    "😀"[:1] + "\ud83d",
+    " \t\n ",
+    "\u3000",
+    "hi",
+    "he is asking for money",
+    "/request_human",
 ]
 
 
@@ -107,22 +143,30 @@ def _texts():
         st.text(st.characters(exclude_categories=()), max_size=40),  # any code point, surrogates too
         st.lists(st.sampled_from(SPECIAL_TEXTS), min_size=1, max_size=5).map("".join),
         # near the message size limit, in one- to four-byte characters
-        st.builds(lambda ch, n: ch * n, st.sampled_from(["a", "é", "中", "😀", " x", "\x00"]),
-                  st.integers(MAX_MESSAGE_CHARS - 3, MAX_MESSAGE_CHARS + 3)),
+        st.builds(
+            lambda ch, n: ch * n,
+            st.sampled_from(["a", "é", "中", "😀", " x", "\x00"]),
+            st.integers(MAX_MESSAGE_CHARS - 3, MAX_MESSAGE_CHARS + 3),
+        ),
     )
 
 
 def _junk_json():
     scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10))
-    return st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                        st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-                        max_leaves=12)
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+        max_leaves=12,
+    )
 
 
 _ids = st.one_of(
     st.uuids().map(lambda u: u.hex),
     st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=MAX_ID_CHARS).map(lambda s: "u" + s[1:]),
-    st.text(max_size=70), st.integers(), st.none(), st.lists(st.integers(), max_size=3),
+    st.text(max_size=70),
+    st.integers(),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
 )
 
 
@@ -138,27 +182,55 @@ def _dump(event, ascii_only: bool) -> str:
 def _frames():
     wrong_message = st.fixed_dictionaries(
         {"type": st.just("message")},
-        optional={"id": _ids, "text": st.one_of(_texts(), _junk_json()), "payload": _junk_json(),
-                  "extra": _junk_json()},
+        optional={
+            "id": _ids,
+            "text": st.one_of(_texts(), _junk_json()),
+            "payload": _junk_json(),
+            "extra": _junk_json(),
+        },
     )
-    wrong_types = st.fixed_dictionaries({"type": st.one_of(
-        st.sampled_from(["hello", "typing", "picture", "too_long", "ack", "welcome", "MESSAGE", "", "message "]),
-        _junk_json())}, optional={"conversation": _junk_json(), "id": _ids, "text": _texts()})
-    nested = st.builds(lambda depth, kind: "[" * depth + "]" * depth if kind == "list" else
-                       '{"a":' * depth + "1" + "}" * depth,
-                       st.integers(1, MAX_FRAME_CHARS // 2), st.sampled_from(["list", "dict"]))
+    wrong_types = st.fixed_dictionaries(
+        {
+            "type": st.one_of(
+                st.sampled_from(
+                    ["hello", "typing", "picture", "too_long", "ack", "welcome", "MESSAGE", "", "message "]
+                ),
+                _junk_json(),
+            )
+        },
+        optional={"conversation": _junk_json(), "id": _ids, "text": _texts()},
+    )
+    nested = st.builds(
+        lambda depth, kind: "[" * depth + "]" * depth if kind == "list" else '{"a":' * depth + "1" + "}" * depth,
+        st.integers(1, MAX_FRAME_CHARS // 2),
+        st.sampled_from(["list", "dict"]),
+    )
     huge_array = st.integers(100, 3000).map(lambda n: json.dumps({"type": "message", "id": "big", "text": [0] * n}))
     return st.one_of(
         st.builds(_dump, st.one_of(wrong_message, wrong_types, _junk_json()), st.booleans()),
         st.text(st.characters(exclude_categories=["Cs"]), max_size=60),  # not JSON at all, or by chance
-        st.sampled_from(["<script>alert(1)</script>", "{", '{"type": "message", "id": "x", "text": "hi"',
-                         "null", "[]", '"message"', "NaN", "1e999", '{"type": "message", "type": "picture"}',
-                         "\ufeff{}", '{"\\ud800": 1}']),
-        nested, huge_array,
+        st.sampled_from(
+            [
+                "<script>alert(1)</script>",
+                "{",
+                '{"type": "message", "id": "x", "text": "hi"',
+                "null",
+                "[]",
+                '"message"',
+                "NaN",
+                "1e999",
+                '{"type": "message", "type": "picture"}',
+                "\ufeff{}",
+                '{"\\ud800": 1}',
+            ]
+        ),
+        nested,
+        huge_array,
         st.binary(max_size=2000),
         st.integers(MAX_FRAME_CHARS - 2, MAX_FRAME_CHARS + 2).map(lambda n: "x" * n),  # around the frame limit
         st.integers(MAX_FRAME_CHARS - 40, MAX_FRAME_CHARS + 40).map(  # a well-formed message around it
-            lambda n: json.dumps({"type": "message", "id": "long", "text": "y" * (n - 42)})),
+            lambda n: json.dumps({"type": "message", "id": "long", "text": "y" * (n - 42)})
+        ),
     )
 
 
@@ -166,9 +238,12 @@ def _accepted_message():
     """A message the server must accept, store and answer (sometimes resent with the same id)."""
     return st.builds(
         lambda client_id, text, payload, ascii_only: _dump(
-            {"type": "message", "id": client_id, "text": text, "payload": payload}, ascii_only),
-        st.uuids().map(lambda u: u.hex[:16]), _texts(),
-        st.one_of(st.none(), st.just("/greet"), _junk_json()), st.booleans(),
+            {"type": "message", "id": client_id, "text": text, "payload": payload}, ascii_only
+        ),
+        st.uuids().map(lambda u: u.hex[:16]),
+        _texts(),
+        st.one_of(st.none(), st.just("/greet"), _junk_json()),
+        st.booleans(),
     )
 
 
@@ -186,8 +261,11 @@ class Child:
 
     async def connect(self, hello: Frame) -> dict:
         self.socket = await websockets.connect(
-            ws_url(self.web_url, "/ws/chat"), origin=self.web_url, max_size=None,
-            extra_headers={"X-Forwarded-For": self.address})
+            ws_url(self.web_url, "/ws/chat"),
+            origin=self.web_url,
+            max_size=None,
+            extra_headers={"X-Forwarded-For": self.address},
+        )
         await self.socket.send(hello)
         welcome = await self.until(lambda e: e["type"] == "welcome")
         self.conversation = welcome["conversation"]
@@ -203,6 +281,7 @@ class Child:
                 self.events.append(event)
                 if wanted(event):
                     return event
+
         return await asyncio.wait_for(read(), WAIT)
 
     async def answered(self, text: str = "hi") -> List[dict]:
@@ -227,8 +306,9 @@ def stored_child_messages(database_url: str, conversation: str) -> List[Tuple[st
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
-            return [(m.client_id, m.text) for m in transcript.messages_after(session, conversation)
-                    if m.speaker == "child"]
+            return [
+                (m.client_id, m.text) for m in transcript.messages_after(session, conversation) if m.speaker == "child"
+            ]
     finally:
         engine.dispose()
 
@@ -244,6 +324,7 @@ def assert_nothing_leaks(events: List[dict]) -> None:
 
 def check_conversation(assistant, web_url: str, frames: List[Frame]) -> None:
     """Sends `frames` after the hello, then a normal message; checks every property of the module docstring."""
+
     async def talk():
         child = Child(web_url)
         await child.connect(json.dumps({"type": "hello", "conversation": None, "after": 0}))
@@ -295,9 +376,13 @@ def check_conversation(assistant, web_url: str, frames: List[Frame]) -> None:
 @given(frames=st.lists(_frames(), min_size=1, max_size=4))
 @example(frames=["[" * 5000 + "]" * 5000])  # nesting deeper than Python's JSON decoder goes
 @example(frames=[b"\x89PNG\r\n\x1a\n" + b"\x00" * 1000, "x" * (MAX_FRAME_CHARS + 1), "x" * MAX_FRAME_CHARS])
-@example(frames=[json.dumps({"type": "message", "id": "a", "text": 7}),
-                 json.dumps({"type": "message", "id": "b" * (MAX_ID_CHARS + 1), "text": "hi"}),
-                 json.dumps({"type": "message", "id": "c", "text": "y" * (MAX_MESSAGE_CHARS + 1)})])
+@example(
+    frames=[
+        json.dumps({"type": "message", "id": "a", "text": 7}),
+        json.dumps({"type": "message", "id": "b" * (MAX_ID_CHARS + 1), "text": "hi"}),
+        json.dumps({"type": "message", "id": "c", "text": "y" * (MAX_MESSAGE_CHARS + 1)}),
+    ]
+)
 def test_bad_frames_get_their_kind_answer_and_the_chat_goes_on(assistant, web_url, frames):
     check_conversation(assistant, web_url, frames)
 
@@ -305,24 +390,33 @@ def test_bad_frames_get_their_kind_answer_and_the_chat_goes_on(assistant, web_ur
 @settings(max_examples=20, **FUZZ)
 @given(messages=st.lists(_accepted_message(), min_size=1, max_size=2), resend=st.booleans())
 @example(messages=[json.dumps({"type": "message", "id": "half-emoji", "text": "I am scared \ud83d"})], resend=True)
-@example(messages=[json.dumps({"type": "message", "id": "m1", "text": "😀" * MAX_MESSAGE_CHARS}, ensure_ascii=False),
-                   json.dumps({"type": "message", "id": "m2", "text": " \x00" + "é" * MAX_MESSAGE_CHARS + "\x00 "})],
-         resend=False)
+@example(
+    messages=[
+        json.dumps({"type": "message", "id": "m1", "text": "😀" * MAX_MESSAGE_CHARS}, ensure_ascii=False),
+        json.dumps({"type": "message", "id": "m2", "text": " \x00" + "é" * MAX_MESSAGE_CHARS + "\x00 "}),
+    ],
+    resend=False,
+)
 def test_any_text_a_child_sends_is_stored_once_and_answered(assistant, web_url, messages, resend):
     frames = messages + messages[:1] if resend else messages
     check_conversation(assistant, web_url, frames)
 
 
 @settings(max_examples=15, **FUZZ)
-@given(first=st.one_of(st.builds(lambda conversation, after: {"type": "hello", "conversation": conversation,
-                                                               "after": after},
-                                 st.one_of(_junk_json(), _ids),
-                                 st.one_of(st.integers(), st.integers(min_value=2**31), _junk_json())),
-                       _junk_json()),
-       as_text=st.booleans())
+@given(
+    first=st.one_of(
+        st.builds(
+            lambda conversation, after: {"type": "hello", "conversation": conversation, "after": after},
+            st.one_of(_junk_json(), _ids),
+            st.one_of(st.integers(), st.integers(min_value=2**31), _junk_json()),
+        ),
+        _junk_json(),
+    ),
+    as_text=st.booleans(),
+)
 @example(first={"type": "hello", "conversation": None, "after": True}, as_text=True)
 @example(first={"type": "hello", "conversation": None, "after": 2**70}, as_text=True)
-@example(first={"type": "hello", "conversation": None, "after": -2**70}, as_text=True)
+@example(first={"type": "hello", "conversation": None, "after": -(2**70)}, as_text=True)
 @example(first={"type": "hello", "conversation": "é" * 10, "after": 1.5}, as_text=True)
 def test_any_first_frame_opens_a_chat_that_answers(assistant, web_url, first, as_text):
     """The hello may be anything: the child still gets a conversation (theirs if its id is a valid one)."""
@@ -361,8 +455,7 @@ def test_a_frame_over_the_socket_limit_is_refused_and_the_chat_goes_on_after_rec
         # the page reconnects to the same conversation, having seen everything so far
         again = Child(web_url)
         seen = max(e["seq"] for e in child.events if e.get("seq"))
-        welcome = await again.connect(json.dumps({"type": "hello", "conversation": child.conversation,
-                                                  "after": seen}))
+        welcome = await again.connect(json.dumps({"type": "hello", "conversation": child.conversation, "after": seen}))
         await again.answered("thanks")
         await again.close()
         return child, closed.value, welcome, again

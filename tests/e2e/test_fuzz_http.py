@@ -5,6 +5,7 @@ paths, query strings, form fields, bodies, content types and headers.
 Properties: never a 5xx; nothing in a response that a visitor must not see (a stack trace, a path or address
 inside the service, a script from the request run as the page's own); a refusal is a 4xx with a short page.
 """
+
 import re
 import socket
 from typing import Dict, Optional
@@ -18,20 +19,52 @@ from hypothesis import strategies as st
 from bot import settings as bot_settings
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user
 
-FUZZ = dict(deadline=None, database=None, print_blob=True,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                   HealthCheck.function_scoped_fixture])
-LEAKS = ("Traceback", 'File "', "site-packages", "/work/", "/tmp/", "sqlite", "postgresql://", "127.0.0.1",
-         "localhost", "Internal Server Error", "Exception")
+FUZZ = dict(
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+LEAKS = (
+    "Traceback",
+    'File "',
+    "site-packages",
+    "/work/",
+    "/tmp/",
+    "sqlite",
+    "postgresql://",
+    "127.0.0.1",
+    "localhost",
+    "Internal Server Error",
+    "Exception",
+)
 SCRIPT = "<script>alert(1)</script>"
 SHORT = 4096  # bytes: a refusal is a short page, never a dump of what was sent
 ROLES = (None, "counsellor", "staff", "admin")
 BIG = 10**30  # no database integer holds it
 
-GET_ROUTES = ["/", "/healthz", "/login", "/console", "/console/conversations/{}", "/editor", "/editor/items/response/{}",
-              "/editor/items/service/{}", "/editor/items/{}/{}", "/editor/changes/{}", "/editor/audit", "/editor/export.yml",
-              "/admin/users", "/insights", "/insights/fallbacks.yml", "/static/{}", "/ws/chat", "/ws/console", "/{}",
-              "/{}/{}"]
+GET_ROUTES = [
+    "/",
+    "/healthz",
+    "/login",
+    "/console",
+    "/console/conversations/{}",
+    "/editor",
+    "/editor/items/response/{}",
+    "/editor/items/service/{}",
+    "/editor/items/{}/{}",
+    "/editor/changes/{}",
+    "/editor/audit",
+    "/editor/export.yml",
+    "/admin/users",
+    "/insights",
+    "/insights/fallbacks.yml",
+    "/static/{}",
+    "/ws/chat",
+    "/ws/console",
+    "/{}",
+    "/{}/{}",
+]
 # (path, the form's fields); {} in a path is filled with a fuzzed segment or number
 POST_ROUTES = [
     ("/login", ["name", "password"]),
@@ -58,8 +91,9 @@ class Visitor:
         if role:
             page = self.http.get("/login")
             token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-            signed = self.http.post("/login", data={"name": add_user(database_url, role),
-                                                    "password": COUNSELLOR_PASSWORD, "csrf": token})
+            signed = self.http.post(
+                "/login", data={"name": add_user(database_url, role), "password": COUNSELLOR_PASSWORD, "csrf": token}
+            )
             assert signed.status_code == 303, signed.text
             home = self.http.get("/editor" if role in ("staff", "admin") else "/console")
             self.csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
@@ -96,16 +130,51 @@ def assert_kind(response: httpx.Response, sent: str = "") -> None:
 # ---------------------------------------------------------------------------------------------- strategies
 _segment = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30),
-    st.sampled_from(["..", "%00", "\x00", "utter_greet", "uk-childline", SCRIPT, "a" * 5000, "../../bot/settings.py",
-                     "\u202e", "😀", "%ff", "con", ".env"]),
+    st.sampled_from(
+        [
+            "..",
+            "%00",
+            "\x00",
+            "utter_greet",
+            "uk-childline",
+            SCRIPT,
+            "a" * 5000,
+            "../../bot/settings.py",
+            "\u202e",
+            "😀",
+            "%ff",
+            "con",
+            ".env",
+        ]
+    ),
     st.integers(min_value=-BIG, max_value=BIG).map(str),
     st.sampled_from([str(2**31), str(2**63), str(BIG), "-1", "0", "1", "1e9", "0x10", " 1"]),
 )
-_value = st.one_of(st.text(max_size=40), st.sampled_from([SCRIPT, "\x00", "a" * 20000, str(BIG), "-1", "",
-                                                         "utter_greet", "uk", "staff", "save", "submit", "publish",
-                                                         "discard", "approve", "request_changes"]))
-_query = st.dictionaries(st.sampled_from(["q", "target", "days", "region", "after", "csrf", "x", "\x00", "😀"]),
-                         _value, max_size=3)
+_value = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            SCRIPT,
+            "\x00",
+            "a" * 20000,
+            str(BIG),
+            "-1",
+            "",
+            "utter_greet",
+            "uk",
+            "staff",
+            "save",
+            "submit",
+            "publish",
+            "discard",
+            "approve",
+            "request_changes",
+        ]
+    ),
+)
+_query = st.dictionaries(
+    st.sampled_from(["q", "target", "days", "region", "after", "csrf", "x", "\x00", "😀"]), _value, max_size=3
+)
 
 
 def _path(template: str, segments) -> str:
@@ -116,9 +185,12 @@ def _path(template: str, segments) -> str:
 
 # ---------------------------------------------------------------------------------------------- the tests
 @settings(max_examples=200, **FUZZ)
-@given(role=st.sampled_from(ROLES), route=st.sampled_from(GET_ROUTES), segments=st.lists(_segment, min_size=2,
-                                                                                           max_size=2),
-       query=_query)
+@given(
+    role=st.sampled_from(ROLES),
+    route=st.sampled_from(GET_ROUTES),
+    segments=st.lists(_segment, min_size=2, max_size=2),
+    query=_query,
+)
 @example(role=None, route="/static/{}", segments=["\x00", ""], query={})  # was a 500 (embedded null byte)
 @example(role="staff", route="/editor/changes/{}", segments=[str(BIG), ""], query={})  # was a 500 (OverflowError)
 @example(role="staff", route="/insights", segments=["", ""], query={"days": str(BIG), "region": "\x00"})
@@ -137,29 +209,73 @@ def _form(fields, values, csrf: Optional[str]) -> Dict[str, str]:
 
 
 @settings(max_examples=200, **FUZZ)
-@given(role=st.sampled_from(ROLES), route=st.sampled_from(POST_ROUTES),
-       segments=st.lists(_segment, min_size=2, max_size=2), values=st.lists(_value, min_size=5, max_size=5),
-       token=st.sampled_from(["valid", "none", "wrong", "empty"]),
-       encoding=st.sampled_from(["form", "multipart", "json", "raw"]), raw=st.binary(max_size=300),
-       content_type=st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data",
-                                     "multipart/form-data; boundary=x", "text/plain", "application/json",
-                                     "application/x-www-form-urlencoded; charset=\x7f", "", "*/*"]),
-       use_draft=st.booleans())
-@example(role="admin", route=("/admin/users/{}/disable", []), segments=[str(BIG), ""], values=[""] * 5,
-         token="valid", encoding="form", raw=b"", content_type="", use_draft=False)  # was a 500 (OverflowError)
-@example(role="admin", route=("/admin/users/{}/disable", []), segments=["987654", ""], values=[""] * 5,
-         token="valid", encoding="form", raw=b"", content_type="", use_draft=False)  # was a 500 (LookupError)
-@example(role="staff", route=("/editor/items/response/{}/rollback", ["item_id", "number"]), segments=["x", ""],
-         values=[str(BIG), "1", "", "", ""], token="valid", encoding="form", raw=b"", content_type="",
-         use_draft=False)  # was a 500 (OverflowError)
-def test_any_form_with_or_without_a_session_and_token(visitors, role, route, segments, values, token, encoding, raw,
-                                                       content_type, use_draft):
+@given(
+    role=st.sampled_from(ROLES),
+    route=st.sampled_from(POST_ROUTES),
+    segments=st.lists(_segment, min_size=2, max_size=2),
+    values=st.lists(_value, min_size=5, max_size=5),
+    token=st.sampled_from(["valid", "none", "wrong", "empty"]),
+    encoding=st.sampled_from(["form", "multipart", "json", "raw"]),
+    raw=st.binary(max_size=300),
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+            "application/json",
+            "application/x-www-form-urlencoded; charset=\x7f",
+            "",
+            "*/*",
+        ]
+    ),
+    use_draft=st.booleans(),
+)
+@example(
+    role="admin",
+    route=("/admin/users/{}/disable", []),
+    segments=[str(BIG), ""],
+    values=[""] * 5,
+    token="valid",
+    encoding="form",
+    raw=b"",
+    content_type="",
+    use_draft=False,
+)  # was a 500 (OverflowError)
+@example(
+    role="admin",
+    route=("/admin/users/{}/disable", []),
+    segments=["987654", ""],
+    values=[""] * 5,
+    token="valid",
+    encoding="form",
+    raw=b"",
+    content_type="",
+    use_draft=False,
+)  # was a 500 (LookupError)
+@example(
+    role="staff",
+    route=("/editor/items/response/{}/rollback", ["item_id", "number"]),
+    segments=["x", ""],
+    values=[str(BIG), "1", "", "", ""],
+    token="valid",
+    encoding="form",
+    raw=b"",
+    content_type="",
+    use_draft=False,
+)  # was a 500 (OverflowError)
+def test_any_form_with_or_without_a_session_and_token(
+    visitors, role, route, segments, values, token, encoding, raw, content_type, use_draft
+):
     visitor = visitors[role]
     template, fields = route
     if template == "/logout" and token == "valid":
         return  # it would sign this visitor out for the examples after it (signing out is tested elsewhere)
-    if template == "/admin/users/{}/disable" and segments[0].strip().lstrip("-").isdigit() and \
-            abs(int(segments[0])) < 10**6:
+    if (
+        template == "/admin/users/{}/disable"
+        and segments[0].strip().lstrip("-").isdigit()
+        and abs(int(segments[0])) < 10**6
+    ):
         segments = [str(10**6 + abs(int(segments[0]))), segments[1]]  # never one of this run's own accounts
     if template.startswith("/editor/changes/") and use_draft:
         segments = [str(visitors["draft"]), segments[1]]
@@ -169,8 +285,11 @@ def test_any_form_with_or_without_a_session_and_token(visitors, role, route, seg
     if encoding == "form":
         response = visitor.http.post(path, data=form)
     elif encoding == "multipart":
-        upload = {"file": ("content.yml", raw, "application/yaml")} if template == "/editor/import" else \
-            {"extra": ("x.bin", raw, "application/octet-stream")}
+        upload = (
+            {"file": ("content.yml", raw, "application/yaml")}
+            if template == "/editor/import"
+            else {"extra": ("x.bin", raw, "application/octet-stream")}
+        )
         response = visitor.http.post(path, data=form, files=upload)
     elif encoding == "json":
         response = visitor.http.post(path, json=form)
@@ -183,17 +302,43 @@ def test_any_form_with_or_without_a_session_and_token(visitors, role, route, seg
 
 
 @settings(max_examples=60, **FUZZ)
-@given(path=st.sampled_from(["/", "/login", "/console", "/editor", "/healthz"]),
-       cookie=st.one_of(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e), max_size=200),
-                        st.integers(0, 120_000).map(lambda n: "console_session=" + "A" * n),
-                        st.sampled_from(["console_session=", "console_session=%%%;;;", "=; =; a", "console_session=\"x\"",
-                                         "console_session=" + "eyJ1c2VyX2lkIjogMX0=.aaaa.bbbb"])),
-       headers=st.dictionaries(st.sampled_from(["Content-Type", "Accept", "Accept-Language", "Origin", "Referer",
-                                                "X-Forwarded-For", "X-Forwarded-Proto", "User-Agent", "Range",
-                                                "If-None-Match", "Accept-Encoding"]),
-                               st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=300)
-                               .map(str.strip),  # what HTTP allows: no space at either end
-                               max_size=4))
+@given(
+    path=st.sampled_from(["/", "/login", "/console", "/editor", "/healthz"]),
+    cookie=st.one_of(
+        st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=200),
+        st.integers(0, 120_000).map(lambda n: "console_session=" + "A" * n),
+        st.sampled_from(
+            [
+                "console_session=",
+                "console_session=%%%;;;",
+                "=; =; a",
+                'console_session="x"',
+                "console_session=" + "eyJ1c2VyX2lkIjogMX0=.aaaa.bbbb",
+            ]
+        ),
+    ),
+    headers=st.dictionaries(
+        st.sampled_from(
+            [
+                "Content-Type",
+                "Accept",
+                "Accept-Language",
+                "Origin",
+                "Referer",
+                "X-Forwarded-For",
+                "X-Forwarded-Proto",
+                "User-Agent",
+                "Range",
+                "If-None-Match",
+                "Accept-Encoding",
+            ]
+        ),
+        st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=300).map(
+            str.strip
+        ),  # what HTTP allows: no space at either end
+        max_size=4,
+    ),
+)
 def test_odd_headers_and_huge_cookies(web_url, path, cookie, headers):
     with httpx.Client(base_url=web_url, timeout=60) as http:
         response = http.get(path, headers={**headers, "Cookie": cookie})
@@ -221,17 +366,36 @@ def _raw(web_url: str, request: bytes) -> bytes:
 
 
 @settings(max_examples=50, **FUZZ)
-@given(path=st.sampled_from([b"/login", b"/logout", b"/admin/users", b"/", b"/%00", b"/\xff", b"/a b", b"/?\x01=\x02"]),
-       length=st.one_of(st.sampled_from([b"abc", b"-1", b"", b"1e3", b" 5", b"99999999999999999999999", b"5, 7",
-                                         b"0x10"]), st.integers(0, 10**12).map(lambda n: str(n).encode())),
-       body=st.binary(max_size=200), extra=st.sampled_from([b"", b"Content-Length: 3\r\n",
-                                                            b"Transfer-Encoding: chunked\r\n",
-                                                            b"Content-Type: multipart/form-data; boundary=\r\n"]))
+@given(
+    path=st.sampled_from([b"/login", b"/logout", b"/admin/users", b"/", b"/%00", b"/\xff", b"/a b", b"/?\x01=\x02"]),
+    length=st.one_of(
+        st.sampled_from([b"abc", b"-1", b"", b"1e3", b" 5", b"99999999999999999999999", b"5, 7", b"0x10"]),
+        st.integers(0, 10**12).map(lambda n: str(n).encode()),
+    ),
+    body=st.binary(max_size=200),
+    extra=st.sampled_from(
+        [
+            b"",
+            b"Content-Length: 3\r\n",
+            b"Transfer-Encoding: chunked\r\n",
+            b"Content-Type: multipart/form-data; boundary=\r\n",
+        ]
+    ),
+)
 @example(path=b"/login", length=b"abc", body=b"", extra=b"")
 @example(path=b"/login", length=b"10", body=b"ab", extra=b"")  # shorter than declared
 def test_bad_content_length_and_raw_requests(web_url, path, length, body, extra):
-    answer = _raw(web_url, b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + length + b"\r\n" +
-                  extra + b"Content-Type: application/x-www-form-urlencoded\r\n\r\n" + body)
+    answer = _raw(
+        web_url,
+        b"POST "
+        + path
+        + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+        + length
+        + b"\r\n"
+        + extra
+        + b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+        + body,
+    )
     if not answer:
         return  # the server closed the connection: a refusal without words, never a 500
     status = int(answer.split(b" ", 2)[1])
@@ -246,9 +410,10 @@ def test_bodies_over_the_limit_are_refused_kindly(visitors, path, chunked):
     visitor = visitors["admin"]
     for size in (limit + 1,):
         body = b"csrf=" + visitor.csrf.encode() + b"&name=" + b"x" * (size - len(visitor.csrf) - 11)
-        content = (body[i:i + 65536] for i in range(0, len(body), 65536)) if chunked else body
-        response = visitor.http.post(path, content=content,
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        content = (body[i : i + 65536] for i in range(0, len(body), 65536)) if chunked else body
+        response = visitor.http.post(
+            path, content=content, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert_kind(response)
         if size > limit:
             # Starlette's form parser refuses a field over 1 MB itself (400) before the limit (413) is reached

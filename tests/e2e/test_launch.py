@@ -1,4 +1,5 @@
 """`make run`'s launcher: it serves, brings back a crashed server, and Ctrl-C stops everything."""
+
 import os
 import queue
 import shutil
@@ -78,7 +79,11 @@ def start_launcher() -> Launcher:
     env = {**os.environ, "DATABASE_URL": database_url, "RASA_TOKEN": "launch-test", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.launch", "--rasa-port", str(RASA_PORT), "--action-port", str(ACTION_PORT)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
     )
     launcher = Launcher(process, _lines(process), workdir)

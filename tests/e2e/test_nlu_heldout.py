@@ -1,4 +1,5 @@
 """The held-out NLU set (never trained on), scored through the running server's parser."""
+
 from pathlib import Path
 
 from bot.nlp.evaluate import evaluate, load_examples
@@ -35,7 +36,6 @@ def test_heldout_messages_are_not_in_the_training_data():
     seen = {" ".join(text.lower().split()) for text, _ in training}
     # One- and two-word replies ("yes", "no thanks") cannot be written two ways.
     leaked = [
-        text for text, _ in load_examples(HELDOUT)
-        if len(text.split()) > 2 and " ".join(text.lower().split()) in seen
+        text for text, _ in load_examples(HELDOUT) if len(text.split()) > 2 and " ".join(text.lower().split()) in seen
     ]
     assert not leaked, f"held-out messages copied from training: {leaked}"

@@ -1,4 +1,5 @@
 """Risk messages through the running assistant: the safe answer comes first, with the region's numbers."""
+
 import json
 import urllib.request
 
@@ -16,9 +17,18 @@ FACTS = verified_contacts()
 
 REGIONS = {
     "uk": {"where": None, "emergency": "uk_999_phone", "crisis": "uk_samaritans_phone", "person": "uk_childline_phone"},
-    "us": {"where": "i live in the usa", "emergency": "us_911_phone", "crisis": "us_988_phone", "person": "us_988_phone"},
-    "au": {"where": "im in australia", "emergency": "au_000_phone", "crisis": "au_lifeline_phone",
-           "person": "au_kids_helpline_phone"},
+    "us": {
+        "where": "i live in the usa",
+        "emergency": "us_911_phone",
+        "crisis": "us_988_phone",
+        "person": "us_988_phone",
+    },
+    "au": {
+        "where": "im in australia",
+        "emergency": "au_000_phone",
+        "crisis": "au_lifeline_phone",
+        "person": "au_kids_helpline_phone",
+    },
 }
 
 
@@ -56,10 +66,13 @@ def test_concern_checks_in_and_offers_a_person_and_more_help(chat):
     assert "/request_human" in payloads and "/disclose_blackmail" in payloads
 
 
-@pytest.mark.parametrize("emoji, answer", [
-    ("😭😭😭", "How are you feeling right now?"),  # distress: the gentle check-in, not "Okay"
-    ("🔪💊", "Are you safe right now?"),  # means of harm: the safety question
-])
+@pytest.mark.parametrize(
+    "emoji, answer",
+    [
+        ("😭😭😭", "How are you feeling right now?"),  # distress: the gentle check-in, not "Okay"
+        ("🔪💊", "Are you safe right now?"),  # means of harm: the safety question
+    ],
+)
 def test_emoji_alone_that_tell_of_distress_or_means_get_the_risk_answer(chat, emoji, answer):
     replies = chat.texts(emoji)
     assert any(answer in reply for reply in replies), replies
@@ -72,7 +85,8 @@ def test_other_emoji_alone_get_a_gentle_question_in_words_not_a_brush_off(assist
     replies = chat.say(emoji)
     assert "tell me a bit more in words" in replies[0]["text"], replies
     assert {"/disclose_blackmail", "/feeling_upset", "/request_human"} <= {
-        button["payload"] for button in replies[0].get("buttons", [])}
+        button["payload"] for button in replies[0].get("buttons", [])
+    }
     assert not any(reply.get("text", "").startswith("Okay") for reply in replies), replies
 
 

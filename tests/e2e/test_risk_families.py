@@ -4,6 +4,7 @@ Before the learned reader (bot/risk/model.py) these got "Sorry, I'm not sure I u
 number and no handoff. Each family is tried in two regions, in English and in Spanish. The messages are our own,
 in no data/risk file.
 """
+
 import asyncio
 
 import pytest
@@ -52,10 +53,15 @@ KNOWN_MISSES = {("poisoning", "es"): "Spanish poisoning with a household product
 
 
 @pytest.mark.parametrize("region", REGIONS)
-@pytest.mark.parametrize("family, language", [
-    pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[key])) if key in KNOWN_MISSES else key
-    for key in FAMILIES
-])
+@pytest.mark.parametrize(
+    "family, language",
+    [
+        pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[key]))
+        if key in KNOWN_MISSES
+        else key
+        for key in FAMILIES
+    ],
+)
 def test_a_family_the_rules_missed_gets_the_risk_answer_and_a_person(assistant, web_url, region, family, language):
     where, emergency = REGIONS[region]
     text, level = FAMILIES[family, language]

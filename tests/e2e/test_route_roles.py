@@ -14,6 +14,7 @@ A refused request must change nothing: the database is compared before and after
 representative forms are checked one by one (the account an admin would disable, the conversation an admin
 would delete, a draft a wrong role tries to discard, the account a wrong role tries to add).
 """
+
 import asyncio
 import json
 import os
@@ -37,11 +38,12 @@ from bot.web.client import ws_url
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, Chat, add_user
 
 ROLES = tuple(auth.SIGN_IN_ROLES)
-CONSOLE, EDITORS, INSIGHTS, ADMINS = (frozenset(roles) for roles in (
-    auth.CONSOLE_ROLES, auth.EDITOR_ROLES, auth.INSIGHTS_ROLES, auth.ADMIN_ROLES))
+CONSOLE, EDITORS, INSIGHTS, ADMINS = (
+    frozenset(roles) for roles in (auth.CONSOLE_ROLES, auth.EDITOR_ROLES, auth.INSIGHTS_ROLES, auth.ADMIN_ROLES)
+)
 # The sessions every route is tried with, in this order (the roles that may change things come last).
-NO_COOKIE = "no cookie"      # a client that never had a session: no CSRF token either
-VISITOR = "visitor"          # not signed in, with the session /login gives (so a CSRF token): also a child chatting
+NO_COOKIE = "no cookie"  # a client that never had a session: no CSRF token either
+VISITOR = "visitor"  # not signed in, with the session /login gives (so a CSRF token): also a child chatting
 DISABLED = "disabled admin"  # signed in as an admin whose account was disabled afterwards
 SESSIONS = (NO_COOKIE, VISITOR, DISABLED) + ROLES
 RESPONSE = "utter_anything_else"  # the response the editor's forms are tried on (other tests use utter_greet)
@@ -49,6 +51,7 @@ WS_TIMEOUT = 10
 
 
 # ------------------------------------------------------------------------------ the app's routes
+
 
 @contextmanager
 def _env(**values: str) -> Iterator[None]:
@@ -89,6 +92,7 @@ ROUTES = app_routes()
 
 # ------------------------------------------------------------------------------------- sessions
 
+
 def csrf_of(page: httpx.Response) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
 
@@ -99,7 +103,7 @@ class Session:
 
     name: str
     http: httpx.Client
-    role: Optional[str] = None   # the role it is signed in with (None: not signed in, or disabled)
+    role: Optional[str] = None  # the role it is signed in with (None: not signed in, or disabled)
     account: Optional[str] = None
     csrf: str = ""
 
@@ -125,8 +129,9 @@ class Session:
         when this one is not signed in, holding the same cookie."""
         if self.signed_in:
             return sign_in_as(str(self.http.base_url), self.account, self.role, self.name)
-        twin = httpx.Client(base_url=self.http.base_url, follow_redirects=False, timeout=60,
-                            cookies=httpx.Cookies(self.http.cookies))  # the same cookie, domain and path
+        twin = httpx.Client(
+            base_url=self.http.base_url, follow_redirects=False, timeout=60, cookies=httpx.Cookies(self.http.cookies)
+        )  # the same cookie, domain and path
         return Session(self.name, twin, self.role, self.account, self.csrf)
 
 
@@ -140,14 +145,16 @@ def sign_in(web_url: str, database_url: str, role: str, name: str) -> Session:
 
 def sign_in_as(web_url: str, account: str, role: str, name: str) -> Session:
     http = browser(web_url)
-    response = http.post("/login", data={"name": account, "password": COUNSELLOR_PASSWORD,
-                                         "csrf": csrf_of(http.get("/login"))})
+    response = http.post(
+        "/login", data={"name": account, "password": COUNSELLOR_PASSWORD, "csrf": csrf_of(http.get("/login"))}
+    )
     # Signing in is the public POST /login at work: each role lands on its home.
     assert (response.status_code, response.headers.get("location")) == (303, auth.home_for(role)), response.text
     return Session(name, http, role, account, csrf_of(http.get("/login")))
 
 
 # ------------------------------------------------------------------------------------ the world
+
 
 @dataclass
 class World:
@@ -156,9 +163,9 @@ class World:
     web_url: str
     engine: sa.engine.Engine
     sessions: Dict[str, Session]
-    conversation: str          # a real conversation (Rasa's tracker and ours), for the admin's delete
-    victim_id: int             # an account for the admin's disable
-    item_id: int               # RESPONSE's content item
+    conversation: str  # a real conversation (Rasa's tracker and ours), for the admin's delete
+    victim_id: int  # an account for the admin's disable
+    item_id: int  # RESPONSE's content item
     live_version_id: int
     scratch: dict = field(default_factory=dict)
 
@@ -173,24 +180,37 @@ class World:
         """What the staff, console and admin routes write; any change shows. (Not what children's chats write,
         which an earlier test's last bot reply may still be doing: only this module's conversation of those.)"""
         with self.engine.connect() as connection:
+
             def one(sql: str, **params):
                 return connection.execute(sa.text(sql), params).scalar()
 
             def rows(sql: str):
                 return sorted(tuple(row) for row in connection.execute(sa.text(sql)))
 
-            state = {table: one(f"SELECT count(*) FROM {table}") for table in (
-                "users", "content_items", "content_versions", "content_releases", "audit_log", "counsellor_notes")}
+            state = {
+                table: one(f"SELECT count(*) FROM {table}")
+                for table in (
+                    "users",
+                    "content_items",
+                    "content_versions",
+                    "content_releases",
+                    "audit_log",
+                    "counsellor_notes",
+                )
+            }
             state["active users"] = one("SELECT count(*) FROM users WHERE active")
             state["versions by status"] = rows("SELECT status, count(*) FROM content_versions GROUP BY status")
             state["live versions"] = rows("SELECT id, live_version_id FROM content_items")
-            state["claimed handoffs"] = rows("SELECT id, status, counsellor_id FROM handoffs "
-                                             "WHERE counsellor_id IS NOT NULL")
+            state["claimed handoffs"] = rows(
+                "SELECT id, status, counsellor_id FROM handoffs WHERE counsellor_id IS NOT NULL"
+            )
             state["counsellors' messages"] = one("SELECT count(*) FROM messages WHERE lower(speaker) = 'counsellor'")
             for table in ("conversations", "events", "messages"):
                 state[f"{table} of the test conversation"] = one(
                     f"SELECT count(*) FROM {table} WHERE {'conversation_id' if table == 'messages' else 'sender_id'}"
-                    " = :s", s=self.conversation)
+                    " = :s",
+                    s=self.conversation,
+                )
             return state
 
 
@@ -213,8 +233,9 @@ def world(assistant) -> Iterator[World]:
     victim = add_user(database_url, "counsellor")
     with engine.connect() as connection:
         victim_id = connection.execute(sa.text("SELECT id FROM users WHERE name = :n"), {"n": victim}).scalar()
-        item_id, live_id = connection.execute(sa.text(
-            "SELECT id, live_version_id FROM content_items WHERE key = :k"), {"k": RESPONSE}).one()
+        item_id, live_id = connection.execute(
+            sa.text("SELECT id, live_version_id FROM content_items WHERE key = :k"), {"k": RESPONSE}
+        ).one()
     built = World(web_url, engine, sessions, chat.sender, victim_id, item_id, live_id)
     assert built.scalar("SELECT count(*) FROM conversations WHERE sender_id = :s", s=chat.sender) == 1
     yield built
@@ -225,19 +246,30 @@ def world(assistant) -> Iterator[World]:
 
 # ------------------------------------------------------------------------------------- outcomes
 
+
 def outcome(response: httpx.Response) -> str:
     """What a request came to, in one line: "200", "303 /login", "403"."""
     location = response.headers.get("location")
     return f"{response.status_code} {location}" if location else str(response.status_code)
 
 
-def ws_outcome(world: World, session: Session, path: str, first_event: Optional[dict] = None,
-               wanted: Callable[[dict], bool] = lambda event: True) -> str:
+def ws_outcome(
+    world: World,
+    session: Session,
+    path: str,
+    first_event: Optional[dict] = None,
+    wanted: Callable[[dict], bool] = lambda event: True,
+) -> str:
     """ "ws open" when the socket was accepted and sent what a working page gets first, else how it was refused."""
+
     async def attempt() -> str:
         try:
-            async with websockets.connect(ws_url(world.web_url, path), origin=world.web_url,
-                                          extra_headers=session.cookie_header(), open_timeout=WS_TIMEOUT) as socket:
+            async with websockets.connect(
+                ws_url(world.web_url, path),
+                origin=world.web_url,
+                extra_headers=session.cookie_header(),
+                open_timeout=WS_TIMEOUT,
+            ) as socket:
                 if first_event is not None:
                     await socket.send(json.dumps(first_event))
                 while True:
@@ -263,8 +295,8 @@ Probe = Callable[[World, Session], str]
 class Route:
     """Who may use a route, how it is tried, and what an allowed request comes to (a regex over `outcome`)."""
 
-    kind: str                      # "page" (or a download), "form", "api" (JSON), "ws"
-    roles: Optional[frozenset]     # None: public
+    kind: str  # "page" (or a download), "form", "api" (JSON), "ws"
+    roles: Optional[frozenset]  # None: public
     probe: Probe
     allowed: str = "200"
     # after each session's try: representative checks and cleaning up (world, session, was it allowed)
@@ -292,8 +324,11 @@ def get(path: str) -> Probe:
     return lambda world, session: outcome(session.request("GET", path))
 
 
-def post(path: Callable[[World], str], fields: Callable[[World], dict] = lambda world: {},
-         files: Callable[[], Optional[dict]] = lambda: None) -> Probe:
+def post(
+    path: Callable[[World], str],
+    fields: Callable[[World], dict] = lambda world: {},
+    files: Callable[[], Optional[dict]] = lambda: None,
+) -> Probe:
     return lambda world, session: outcome(session.request("POST", path(world), fields(world), files()))
 
 
@@ -316,6 +351,7 @@ def remember_location(probe: Probe) -> Probe:
         result = probe(world, session)
         world.scratch["location"] = result.split(" ", 1)[1] if " " in result else ""
         return result
+
     return tried
 
 
@@ -366,8 +402,10 @@ def display_name_unchanged_until_admin(world: World, session: Session, allowed: 
 
 
 def conversation_kept_until_admin(world: World, session: Session, allowed: bool) -> None:
-    left = {table: world.scalar(f"SELECT count(*) FROM {table} WHERE sender_id = :s", s=world.conversation)
-            for table in ("conversations", "events")}
+    left = {
+        table: world.scalar(f"SELECT count(*) FROM {table} WHERE sender_id = :s", s=world.conversation)
+        for table in ("conversations", "events")
+    }
     gone = left == {"conversations": 0, "events": 0}
     assert gone if allowed else all(left.values()), f"the conversation to delete has rows left: {left}"
 
@@ -394,8 +432,13 @@ def sign_out(world: World, session: Session) -> str:
 
 
 def child_socket(world: World, session: Session) -> str:
-    return ws_outcome(world, session, "/ws/chat", {"type": "hello", "conversation": None, "after": 0},
-                      lambda event: event.get("type") == "welcome" and bool(event.get("conversation")))
+    return ws_outcome(
+        world,
+        session,
+        "/ws/chat",
+        {"type": "hello", "conversation": None, "after": 0},
+        lambda event: event.get("type") == "welcome" and bool(event.get("conversation")),
+    )
 
 
 def console_socket(world: World, session: Session) -> str:
@@ -405,7 +448,8 @@ def console_socket(world: World, session: Session) -> str:
             await chat.send('{"type": "hello", "conversation": null, "after": 0}')
             await asyncio.wait_for(chat.recv(), WS_TIMEOUT)
             return await asyncio.get_running_loop().run_in_executor(
-                None, lambda: ws_outcome(world, session, "/ws/console", wanted=lambda e: e.get("type") == "queue"))
+                None, lambda: ws_outcome(world, session, "/ws/console", wanted=lambda e: e.get("type") == "queue")
+            )
 
     if session.name == VISITOR:
         return asyncio.run(as_child_too())
@@ -425,50 +469,89 @@ MATRIX: Dict[Tuple[str, str], Route] = {
     # ---------------------------------------------------------------- the counsellor console
     ("GET", "/console"): Route("page", CONSOLE, get("/console")),
     ("GET", "/console/conversations/{conversation_id}"): Route(
-        "page", CONSOLE, lambda w, s: outcome(s.request("GET", f"/console/conversations/{w.conversation}"))),
+        "page", CONSOLE, lambda w, s: outcome(s.request("GET", f"/console/conversations/{w.conversation}"))
+    ),
     ("WS", "/ws/console"): Route("ws", CONSOLE, console_socket, allowed="ws open"),
     # ---------------------------------------------------------------- the content editor
     ("GET", "/editor"): Route("page", EDITORS, get("/editor")),
     ("GET", "/editor/items/{kind}/{key}"): Route("page", EDITORS, get(f"/editor/items/response/{RESPONSE}")),
     ("POST", "/editor/items/{kind}/{key}/change"): Route(
-        "form", EDITORS, remember_location(post(lambda w: f"/editor/items/response/{RESPONSE}/change")),
-        allowed=r"303 /editor/changes/\d+", after=discard_opened),
+        "form",
+        EDITORS,
+        remember_location(post(lambda w: f"/editor/items/response/{RESPONSE}/change")),
+        allowed=r"303 /editor/changes/\d+",
+        after=discard_opened,
+    ),
     ("POST", "/editor/new-service"): Route(
-        "form", EDITORS, remember_location(post(lambda w: "/editor/new-service",
-                                                lambda w: {"key": f"uk-roles-{uuid.uuid4().hex[:6]}", "region": "uk"})),
-        allowed=r"303 /editor/changes/\d+", after=discard_opened),
+        "form",
+        EDITORS,
+        remember_location(
+            post(lambda w: "/editor/new-service", lambda w: {"key": f"uk-roles-{uuid.uuid4().hex[:6]}", "region": "uk"})
+        ),
+        allowed=r"303 /editor/changes/\d+",
+        after=discard_opened,
+    ),
     # Version 999 never existed: an editor is told so on the item's page; nothing goes live.
     ("POST", "/editor/items/{kind}/{key}/rollback"): Route(
-        "form", EDITORS, post(lambda w: f"/editor/items/response/{RESPONSE}/rollback",
-                              lambda w: {"item_id": str(w.item_id), "number": "999"}),
-        allowed=f"303 /editor/items/response/{RESPONSE}"),
+        "form",
+        EDITORS,
+        post(
+            lambda w: f"/editor/items/response/{RESPONSE}/rollback",
+            lambda w: {"item_id": str(w.item_id), "number": "999"},
+        ),
+        allowed=f"303 /editor/items/response/{RESPONSE}",
+    ),
     ("GET", "/editor/changes/{version_id}"): Route(
-        "page", EDITORS, lambda w, s: outcome(s.request("GET", f"/editor/changes/{w.live_version_id}"))),
+        "page", EDITORS, lambda w, s: outcome(s.request("GET", f"/editor/changes/{w.live_version_id}"))
+    ),
     # Everyone tries to discard staff's open draft: only its author, staff, manages (admin is told it is not theirs).
     ("POST", "/editor/changes/{version_id}"): Route(
-        "form", EDITORS, post(lambda w: f"/editor/changes/{w.scratch['draft']}", lambda w: {"action": "discard"}),
-        allowed=r"303 /editor/changes/\d+", before=open_staff_draft, after=draft_discarded_only_by_its_author,
-        finish=discard_staff_draft),
+        "form",
+        EDITORS,
+        post(lambda w: f"/editor/changes/{w.scratch['draft']}", lambda w: {"action": "discard"}),
+        allowed=r"303 /editor/changes/\d+",
+        before=open_staff_draft,
+        after=draft_discarded_only_by_its_author,
+        finish=discard_staff_draft,
+    ),
     ("POST", "/editor/api/check/{version_id}"): Route(
-        "api", EDITORS, post(lambda w: f"/editor/api/check/{w.live_version_id}", lambda w: {"variant-0-text": "Hi."})),
+        "api", EDITORS, post(lambda w: f"/editor/api/check/{w.live_version_id}", lambda w: {"variant-0-text": "Hi."})
+    ),
     ("GET", "/editor/audit"): Route("page", EDITORS, get("/editor/audit")),
     ("GET", "/editor/export.yml"): Route("page", EDITORS, get("/editor/export.yml")),
-    ("POST", "/editor/import"): Route("form", EDITORS, post(lambda w: "/editor/import", files=empty_export),
-                                      allowed="303 /editor"),
+    ("POST", "/editor/import"): Route(
+        "form", EDITORS, post(lambda w: "/editor/import", files=empty_export), allowed="303 /editor"
+    ),
     # ---------------------------------------------------------------- admins
     ("GET", "/admin/users"): Route("page", ADMINS, get("/admin/users")),
-    ("POST", "/admin/users"): Route("form", ADMINS, post(lambda w: "/admin/users", new_account),
-                                    allowed="303 /admin/users", after=new_account_only_by_admin),
+    ("POST", "/admin/users"): Route(
+        "form",
+        ADMINS,
+        post(lambda w: "/admin/users", new_account),
+        allowed="303 /admin/users",
+        after=new_account_only_by_admin,
+    ),
     ("POST", "/admin/conversations/delete"): Route(
-        "form", ADMINS, post(lambda w: "/admin/conversations/delete", lambda w: {"conversation_id": w.conversation}),
-        allowed="303 /admin/users", after=conversation_kept_until_admin),
+        "form",
+        ADMINS,
+        post(lambda w: "/admin/conversations/delete", lambda w: {"conversation_id": w.conversation}),
+        allowed="303 /admin/users",
+        after=conversation_kept_until_admin,
+    ),
     ("POST", "/admin/users/{user_id}/shown-as"): Route(
-        "form", ADMINS, post(lambda w: f"/admin/users/{w.victim_id}/shown-as",
-                             lambda w: {"display_name": "Renamed by the probe"}),
-        allowed="303 /admin/users", after=display_name_unchanged_until_admin),
+        "form",
+        ADMINS,
+        post(lambda w: f"/admin/users/{w.victim_id}/shown-as", lambda w: {"display_name": "Renamed by the probe"}),
+        allowed="303 /admin/users",
+        after=display_name_unchanged_until_admin,
+    ),
     ("POST", "/admin/users/{user_id}/disable"): Route(
-        "form", ADMINS, post(lambda w: f"/admin/users/{w.victim_id}/disable"),
-        allowed="303 /admin/users", after=victim_active_until_admin),
+        "form",
+        ADMINS,
+        post(lambda w: f"/admin/users/{w.victim_id}/disable"),
+        allowed="303 /admin/users",
+        after=victim_active_until_admin,
+    ),
     # ---------------------------------------------------------------- insights
     ("GET", "/insights"): Route("page", INSIGHTS, get("/insights")),
     # What children typed that the bot did not understand: for the people who edit the bot only.
@@ -482,18 +565,24 @@ def _route_id(route: Tuple[str, str]) -> str:
 
 # ------------------------------------------------------------------------------------- the tests
 
+
 def test_the_matrix_names_only_routes_the_app_has():
     gone = sorted(set(MATRIX) - set(ROUTES))
-    assert not gone, ("The role matrix in tests/e2e/test_route_roles.py names routes the web app no longer has: "
-                      + ", ".join(map(_route_id, gone)) + ". Remove them from MATRIX.")
+    assert not gone, (
+        "The role matrix in tests/e2e/test_route_roles.py names routes the web app no longer has: "
+        + ", ".join(map(_route_id, gone))
+        + ". Remove them from MATRIX."
+    )
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=map(_route_id, ROUTES))
 def test_each_session_gets_what_the_matrix_says(request, route):
     if route not in MATRIX:
-        pytest.fail(f"The web app has a route the role matrix does not know: {_route_id(route)}. Add it to MATRIX "
-                    f"in tests/e2e/test_route_roles.py with who may use it (public, or a role set from "
-                    f"bot/web/auth.py) and how to try it, so every role is tried on it.")
+        pytest.fail(
+            f"The web app has a route the role matrix does not know: {_route_id(route)}. Add it to MATRIX "
+            f"in tests/e2e/test_route_roles.py with who may use it (public, or a role set from "
+            f"bot/web/auth.py) and how to try it, so every role is tried on it."
+        )
     spec = MATRIX[route]
     world = request.getfixturevalue("world")  # after the check above: an unknown route fails without the servers
     spec.before(world)
@@ -530,8 +619,13 @@ def try_each_session(world: World, spec: Route) -> List[str]:
 
 def test_allowed_pages_are_the_page_not_a_refusal(world):
     """An allowed 200 is the page itself, naming the person (a refusal is "Not allowed")."""
-    for path, roles in (("/console", CONSOLE), ("/editor", EDITORS), ("/admin/users", ADMINS),
-                        ("/insights", INSIGHTS), ("/editor/audit", EDITORS)):
+    for path, roles in (
+        ("/console", CONSOLE),
+        ("/editor", EDITORS),
+        ("/admin/users", ADMINS),
+        ("/insights", INSIGHTS),
+        ("/editor/audit", EDITORS),
+    ):
         for role in roles:
             session = world.session_by_role(role)
             page = session.request("GET", path)

@@ -1,5 +1,6 @@
 """The short soak of `make test` (`make soak` runs the long one): 20 child conversations for 30 s through the web app,
 some of them dropping and reopening their connection; every message stored and answered exactly once."""
+
 import asyncio
 
 from benchmarks.soak import soak
@@ -13,9 +14,20 @@ MIN_INTERVAL = 1.4
 
 def test_a_short_soak_stores_and_answers_every_message_exactly_once(assistant, web_url):
     web_app = assistant.server("web app")
-    report = asyncio.run(soak(web_url, assistant.database_url, CONVERSATIONS, SECONDS, web_pid=web_app.process.pid,
-                              web_log=web_app.log_file, min_interval=MIN_INTERVAL, own_addresses=True,
-                              reconnecting_share=0.25, seed=7))
+    report = asyncio.run(
+        soak(
+            web_url,
+            assistant.database_url,
+            CONVERSATIONS,
+            SECONDS,
+            web_pid=web_app.process.pid,
+            web_log=web_app.log_file,
+            min_interval=MIN_INTERVAL,
+            own_addresses=True,
+            reconnecting_share=0.25,
+            seed=7,
+        )
+    )
     print(report.text())
     totals = report.totals
     assert totals["sent"] >= CONVERSATIONS * 5, report.text()  # it really ran

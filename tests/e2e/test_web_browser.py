@@ -1,4 +1,5 @@
 """The chat page and the counsellor console in a real browser (Debian's Chromium, driven by Playwright)."""
+
 import re
 
 import pytest
@@ -9,8 +10,14 @@ from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, QUICK_EXIT_URL, web_app_alone
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                  "--disable-gpu", "--no-first-run", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 WAIT_MS = 30_000
 # The issue's limit for a risk message to show in a signed-in counsellor's queue, without a reload.
@@ -29,8 +36,12 @@ def browser():
 def child(browser, web_url):
     context = browser.new_context(viewport={"width": 400, "height": 800})
     # the quick exit's neutral site, answered here because this machine is offline
-    context.route(QUICK_EXIT_URL, lambda route: route.fulfill(
-        content_type="text/html", body="<!doctype html><title>Weather</title><h1>Sunny spells</h1>"))
+    context.route(
+        QUICK_EXIT_URL,
+        lambda route: route.fulfill(
+            content_type="text/html", body="<!doctype html><title>Weather</title><h1>Sunny spells</h1>"
+        ),
+    )
     page = context.new_page()
     page.goto(web_url + "/")
     yield page
@@ -70,8 +81,10 @@ def send(page, text):
 def accessibility_violations(page):
     """Every axe finding, of any impact (the issue's bar), as (rule, impact, help, first element)."""
     results = Axe().run(page)
-    return [(v["id"], v["impact"], v["help"], v["nodes"][0]["target"] if v["nodes"] else None)
-            for v in results.response["violations"]]
+    return [
+        (v["id"], v["impact"], v["help"], v["nodes"][0]["target"] if v["nodes"] else None)
+        for v in results.response["violations"]
+    ]
 
 
 def test_a_child_chats_with_the_bot(child):
@@ -123,12 +136,15 @@ def test_a_long_paste_is_kept_whole_in_two_messages_and_the_child_is_told(child)
     limit = child.locator("#text").evaluate("box => box.maxLength")
     story = "he said he would send them to everyone. " * 40  # about 1,600 characters
     child.locator("#text").focus()
-    child.evaluate("""story => {
+    child.evaluate(
+        """story => {
         const data = new DataTransfer();
         data.setData("text/plain", story);
         const paste = new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true});
         document.getElementById("text").dispatchEvent(paste);
-    }""", story)
+    }""",
+        story,
+    )
     expect(child.locator("#count")).to_contain_text("longer than one message")
     assert child.locator("#text").input_value() == story[:limit]
     child.press("#text", "Enter")

@@ -1,4 +1,5 @@
 """The children's side of the web app, over its WebSocket, against the real Rasa, action server and database."""
+
 import asyncio
 
 import pytest
@@ -49,12 +50,14 @@ def test_a_child_message_is_answered_by_the_bot_and_both_are_stored_in_order(ass
     assert [m.text for m in saved[1:]] == [r["text"] for r in replies]
 
 
-@pytest.mark.parametrize("message, emergency", [
-    ("i want to kill myself tonight", "999"),
-    ("im on the bridge now", "999"),
-])
-def test_a_risk_message_gets_the_emergency_number_first_and_queues_for_a_person(assistant, web_url, message,
-                                                                               emergency):
+@pytest.mark.parametrize(
+    "message, emergency",
+    [
+        ("i want to kill myself tonight", "999"),
+        ("im on the bridge now", "999"),
+    ],
+)
+def test_a_risk_message_gets_the_emergency_number_first_and_queues_for_a_person(assistant, web_url, message, emergency):
     async def talk():
         async with ChildPage(web_url) as page:
             await page.send(message)
@@ -138,6 +141,7 @@ def test_a_flood_is_slowed_down_kindly(assistant, web_url):
 def test_with_rasa_down_the_child_still_gets_the_numbers_and_a_person(assistant, tmp_path):
     # a web app in front of a Rasa that is not there, on the same database
     with web_app_alone(8106, assistant.database_url, "http://127.0.0.1:5999", tmp_path) as url:
+
         async def talk():
             async with ChildPage(url) as page:
                 await page.send("he says he will send the pics to my school")
@@ -168,4 +172,3 @@ def test_a_forged_conversation_id_gets_a_new_conversation(web_url):
             return page.conversation
 
     assert run(talk()) != "../../etc/passwd"
-

@@ -1,5 +1,6 @@
 """The live handoff over the console's WebSocket: sign-in, the queue, claim, reply, end (on PostgreSQL and across two
 web app instances: test_web_instances.py)."""
+
 import asyncio
 import json
 import re
@@ -35,8 +36,9 @@ def test_a_console_socket_from_another_site_is_refused(web_url, counsellor_name)
     cookie = "; ".join(f"{k}={v}" for k, v in console.http.cookies.items())
 
     async def connect_from_elsewhere():
-        async with websockets.connect(ws_url(web_url, "/ws/console"), origin="https://evil.example",
-                                      extra_headers={"Cookie": cookie}) as socket:
+        async with websockets.connect(
+            ws_url(web_url, "/ws/console"), origin="https://evil.example", extra_headers={"Cookie": cookie}
+        ) as socket:
             await socket.recv()
 
     with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
@@ -99,12 +101,17 @@ async def handoff(web_url: str, counsellor_name: str, console_url: Optional[str]
             seen["transcript"] = await console.next_event(lambda e: e["type"] == "transcript")
             seen["joined"] = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "system")
 
-            await console.send(type="reply", conversation=child.conversation, id="r1", text="Hi, I'm Sam. Are you safe right now?")
-            seen["counsellor_said"] = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
+            await console.send(
+                type="reply", conversation=child.conversation, id="r1", text="Hi, I'm Sam. Are you safe right now?"
+            )
+            seen["counsellor_said"] = await child.next_event(
+                lambda e: e["type"] == "message" and e["speaker"] == "counsellor"
+            )
 
             await child.send("no i feel sick")
             seen["console_heard"] = await console.next_event(
-                lambda e: e["type"] == "message" and e["speaker"] == "child" and e["text"] == "no i feel sick")
+                lambda e: e["type"] == "message" and e["speaker"] == "child" and e["text"] == "no i feel sick"
+            )
             seen["bot_while_held"] = [m for m in await child.bot_messages_until_quiet(quiet=3) if m["speaker"] == "bot"]
 
             await console.send(type="end", conversation=child.conversation)
@@ -144,7 +151,9 @@ def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):
             async with ChildPage(web_url) as child:
                 await child.send_event({"type": "human"})
                 handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
-                await asyncio.gather(one.send(type="claim", handoff=handoff_id), two.send(type="claim", handoff=handoff_id))
+                await asyncio.gather(
+                    one.send(type="claim", handoff=handoff_id), two.send(type="claim", handoff=handoff_id)
+                )
                 results = await asyncio.gather(
                     one.next_event(lambda e: e["type"] in ("claimed", "taken")),
                     two.next_event(lambda e: e["type"] in ("claimed", "taken")),
@@ -174,8 +183,15 @@ def test_asking_the_bot_for_a_person_queues_the_child(web_url, counsellor_name):
 
 def test_outside_counsellor_hours_the_child_gets_the_numbers_and_when_the_team_is_back(assistant, tmp_path):
     closed_now = "03:00-03:01"  # a minute a day: closed whenever this test runs, but for that minute
-    with web_app_alone(8108, assistant.database_url, assistant.rasa_url, tmp_path,
-                       COUNSELLOR_HOURS=closed_now, COUNSELLOR_TIMEZONE="UTC") as url:
+    with web_app_alone(
+        8108,
+        assistant.database_url,
+        assistant.rasa_url,
+        tmp_path,
+        COUNSELLOR_HOURS=closed_now,
+        COUNSELLOR_TIMEZONE="UTC",
+    ) as url:
+
         async def ask():
             async with ChildPage(url) as child:
                 await child.send_event({"type": "human"})
@@ -204,8 +220,9 @@ def _audit_of(database_url: str, action: str) -> list:
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            return connection.execute(sa.text("SELECT target, user_name, detail FROM audit_log WHERE action = :a"),
-                                      {"a": action}).all()
+            return connection.execute(
+                sa.text("SELECT target, user_name, detail FROM audit_log WHERE action = :a"), {"a": action}
+            ).all()
     finally:
         engine.dispose()
 
@@ -245,8 +262,15 @@ def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
                     refusals.append(await one.next_event(lambda e: e["type"] == "error"))
                 await one.send(type="transfer", conversation=child.conversation, to=me_two)
                 passed = await one.next_event(lambda e: e["type"] == "note" and e["text"].startswith("Passed to"))
-                seen_by_boss = await boss.next_event(lambda e: e["type"] == "queue" and any(
-                    h["conversation_id"] == child.conversation and h["counsellor_name"] == second for h in e["live"]))
+                seen_by_boss = await boss.next_event(
+                    lambda e: (
+                        e["type"] == "queue"
+                        and any(
+                            h["conversation_id"] == child.conversation and h["counsellor_name"] == second
+                            for h in e["live"]
+                        )
+                    )
+                )
                 await two.send(type="reply", conversation=child.conversation, id="t1", text="Hi, I'm taking over.")
                 reply = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
                 return note, refusals, passed, seen_by_boss, reply, child.texts()
@@ -356,7 +380,8 @@ def test_after_a_counsellor_ends_the_chat_the_bot_carries_on_helping(web_url, co
 
 
 def test_asking_for_a_person_again_while_waiting_says_so_once_and_no_staff_note_reaches_the_child(
-        web_url, counsellor_name):
+    web_url, counsellor_name
+):
     async def ask_twice():
         console = Console(web_url, counsellor_name)
         assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
@@ -375,14 +400,18 @@ def test_asking_for_a_person_again_while_waiting_says_so_once_and_no_staff_note_
     assert any("coming to talk with you" in m["text"] for m in first), first
     assert len(second) == 1 and re.fullmatch(  # one message, not the three of the first time
         r"You are in the line for a person already\. People before you in the line: \d+\. I am still here with you\.",
-        second[0]["text"]), second
+        second[0]["text"],
+    ), second
     assert not any("The child asked" in m["text"] for m in first + second)
 
 
-@pytest.mark.parametrize("display_name, joined", [
-    ("Sam", "Sam from our team has joined. They are a real person."),
-    ("", "A person from our team has joined. They are a real person."),
-])
+@pytest.mark.parametrize(
+    "display_name, joined",
+    [
+        ("Sam", "Sam from our team has joined. They are a real person."),
+        ("", "A person from our team has joined. They are a real person."),
+    ],
+)
 def test_the_child_sees_the_counsellors_chosen_name_never_the_sign_in_name(assistant, web_url, display_name, joined):
     login = add_user(assistant.database_url, display_name=display_name)
 
@@ -420,8 +449,10 @@ def test_who_may_read_a_held_conversation_is_decided_on_the_server_and_every_rea
                 await one.send(type="pick", conversation=child.conversation)
                 await one.next_event(lambda e: e["type"] == "claimed")
                 await child.send("he has my pics")
-                page = {name: console.http.get(f"/console/conversations/{child.conversation}").status_code
-                        for name, console in (("holder", one), ("other", two), ("supervisor", boss))}
+                page = {
+                    name: console.http.get(f"/console/conversations/{child.conversation}").status_code
+                    for name, console in (("holder", one), ("other", two), ("supervisor", boss))
+                }
                 refused = {}
                 for action in ("watch", "note"):
                     await two.send(type=action, conversation=child.conversation, text="peeking")
@@ -435,10 +466,15 @@ def test_who_may_read_a_held_conversation_is_decided_on_the_server_and_every_rea
     conversation, page, refused, seen_by_boss, seen_by_other = run(work())
     assert page == {"holder": 200, "other": 403, "supervisor": 200}
     assert refused["watch"]["type"] == "error" and refused["note"]["type"] == "error"
-    assert not any(event.get("conversation") == conversation and event["type"] in ("transcript", "message")
-                   for event in seen_by_other)
+    assert not any(
+        event.get("conversation") == conversation and event["type"] in ("transcript", "message")
+        for event in seen_by_other
+    )
     assert "he has my pics" in [message["text"] for message in seen_by_boss["messages"]]
-    readers = {who for target, who, _detail in _audit_of(assistant.database_url, "transcript.read")
-               if target == f"conversation:{conversation}"}
+    readers = {
+        who
+        for target, who, _detail in _audit_of(assistant.database_url, "transcript.read")
+        if target == f"conversation:{conversation}"
+    }
     assert any(holder in reader for reader in readers) and any(supervisor in reader for reader in readers)
     assert not any(other in reader for reader in readers)

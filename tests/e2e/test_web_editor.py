@@ -1,5 +1,6 @@
 """A staff member changes what the bot says in the browser; a second one approves and publishes it;
 a child on the chat page gets the new words from the running bot, and the old ones after a rollback."""
+
 import time
 
 from playwright.sync_api import expect

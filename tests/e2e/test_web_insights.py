@@ -1,4 +1,5 @@
 """The insights page in a browser: a child's chat in the charts, what the bot did not understand in staff's list."""
+
 import asyncio
 
 import pytest

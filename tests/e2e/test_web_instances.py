@@ -2,6 +2,7 @@
 
 The instances in front of the session's Rasa, with PostgreSQL, as in production.
 """
+
 import asyncio
 from contextlib import ExitStack
 
@@ -25,7 +26,8 @@ def test_a_counsellor_on_one_instance_takes_a_child_on_the_other(assistant, post
 
 
 def test_a_chat_taken_on_one_instance_leaves_the_open_console_of_another_counsellor_on_the_other(
-        assistant, postgres_database_url, tmp_path):
+    assistant, postgres_database_url, tmp_path
+):
     upgrade(postgres_database_url)
     taker, onlooker = add_user(postgres_database_url), add_user(postgres_database_url)
     with redis_server() as redis, ExitStack() as stack:
@@ -50,7 +52,8 @@ def test_a_chat_taken_on_one_instance_leaves_the_open_console_of_another_counsel
                 await takes.next_event(lambda e: e["type"] == "message" and e["text"] == "he has my address")
                 try:
                     return await looks.next_event(
-                        lambda e: e["type"] == "message" and e.get("text") == "he has my address", timeout=3)
+                        lambda e: e["type"] == "message" and e.get("text") == "he has my address", timeout=3
+                    )
                 except asyncio.TimeoutError:
                     return None
 
@@ -58,7 +61,8 @@ def test_a_chat_taken_on_one_instance_leaves_the_open_console_of_another_counsel
 
 
 def test_with_redis_stopped_each_instance_carries_on_and_shares_again_when_it_returns(
-        assistant, postgres_database_url, tmp_path):
+    assistant, postgres_database_url, tmp_path
+):
     upgrade(postgres_database_url)
     name = add_user(postgres_database_url)
     with redis_server() as redis, ExitStack() as stack:

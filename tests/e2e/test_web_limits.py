@@ -1,4 +1,5 @@
 """Abuse limits and headers of the web app, over real HTTP and WebSockets."""
+
 import asyncio
 
 import httpx
@@ -8,8 +9,10 @@ from tests.e2e.conftest import web_app_alone
 
 
 def test_one_address_flooding_from_many_chats_is_slowed_down_kindly(assistant, tmp_path):
-    with web_app_alone(8111, assistant.database_url, assistant.rasa_url, tmp_path,
-                       RATE_IP_MESSAGES="3", RATE_MESSAGES="100") as url:
+    with web_app_alone(
+        8111, assistant.database_url, assistant.rasa_url, tmp_path, RATE_IP_MESSAGES="3", RATE_MESSAGES="100"
+    ) as url:
+
         async def two_chats_from_one_address():
             async with ChildPage(url) as first, ChildPage(url) as second:
                 for text in ("hi", "thanks"):
@@ -32,8 +35,8 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(web_url):
         def chunks():  # no Content-Length: counted as it arrives
             for _ in range(4):
                 yield b"x" * (1024 * 1024)
-        refused = http.post("/login", content=chunks(),
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+        refused = http.post("/login", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"})
         # Starlette's form parser refuses a field over 1 MB itself (400) before this limit (413) is reached.
         assert refused.status_code in (400, 413) and "Traceback" not in refused.text
 

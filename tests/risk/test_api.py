@@ -1,4 +1,5 @@
 """The contract the NLU component and the web app rely on."""
+
 import json
 
 import pytest

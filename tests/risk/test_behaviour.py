@@ -1,4 +1,5 @@
 """Specific behaviours, in sentences of our own (not from the evaluation files)."""
+
 import pytest
 
 from bot.risk import RiskLevel, assess
@@ -137,23 +138,29 @@ def test_negation_in_another_message_does_not_cancel_a_new_risk():
     assert assess("i want to die", ["i can not sleep"]).level == HIGH
 
 
-@pytest.mark.parametrize("history, answer", [
-    (["i want to die"], "yes"),
-    (["i want to die"], "no"),
-    (["i took a load of pills"], "thanks"),
-    (["hes outside my house"], "ok what do i do"),
-    (["i want to kill myself"], "jk lol"),
-])
+@pytest.mark.parametrize(
+    "history, answer",
+    [
+        (["i want to die"], "yes"),
+        (["i want to die"], "no"),
+        (["i took a load of pills"], "thanks"),
+        (["hes outside my house"], "ok what do i do"),
+        (["i want to kill myself"], "jk lol"),
+    ],
+)
 def test_an_answer_after_a_risk_message_is_not_that_risk_again(history, answer):
     # nor does a "jk lol" take it back: the message adds nothing, and the conversation stays at its highest
     # the earlier message was already answered; the conversation keeps its level in the risk_level slot
     assert assess(answer, history).level == NONE
 
 
-@pytest.mark.parametrize("history, text, level, kind", [
-    (["i want to kill myself"], "tonight", IMMINENT, "suicide"),
-    (["i used to cut"], "doing it again now", IMMINENT, "self_harm"),
-])
+@pytest.mark.parametrize(
+    "history, text, level, kind",
+    [
+        (["i want to kill myself"], "tonight", IMMINENT, "suicide"),
+        (["i used to cut"], "doing it again now", IMMINENT, "self_harm"),
+    ],
+)
 def test_a_later_message_that_adds_to_an_earlier_risk_counts(history, text, level, kind):
     result = assess(text, history)
     assert (result.level, result.kind) == (level, kind)

@@ -3,6 +3,7 @@
 The first test runs the command as a person would; the `--eval` ones call its `main` in this process, where the
 detector is already loaded (a fresh process spends 10 s or more loading spaCy and the rules before the first line).
 """
+
 import os
 import subprocess
 import sys

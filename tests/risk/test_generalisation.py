@@ -1,4 +1,5 @@
 """Families of wording, spelling slips and hard negatives, in sentences of our own (not from any data/risk file)."""
+
 import pytest
 
 from bot.risk import RiskLevel, assess

@@ -1,4 +1,5 @@
 """The learned model: it only adds to the rules, reads meaning in any language, and scores as sklearn would."""
+
 import re
 
 import pytest
@@ -50,7 +51,9 @@ def test_the_model_never_lowers_the_rules():
 
 
 def test_what_the_model_found_is_named_in_the_evidence():
-    found = [e for e in load_examples(PROJECT_ROOT / "data" / "risk" / "fresh.tsv") if assess(e.text).level > RiskLevel.NONE]
+    found = [
+        e for e in load_examples(PROJECT_ROOT / "data" / "risk" / "fresh.tsv") if assess(e.text).level > RiskLevel.NONE
+    ]
     by_model = [e for e in found if assess(e.text, use_model=False).level == RiskLevel.NONE]
     assert by_model, "the model found nothing the rules missed"
     for example in by_model:

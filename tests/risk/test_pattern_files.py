@@ -1,4 +1,5 @@
 """The rule and lexicon files load, and describe phenomena rather than copying evaluation sentences."""
+
 from functools import lru_cache
 
 import pytest
@@ -74,8 +75,30 @@ def test_generated_spelling_files_are_up_to_date():
 
 
 def test_misspellings_are_never_everyday_words():
-    everyday = {"did", "dig", "pie", "tie", "bill", "fill", "will", "went", "what", "cat", "cute", "hit", "hut",
-                "waiting", "wanted", "release", "during", "anything", "itself", "living", "dyed", "dead"}
+    everyday = {
+        "did",
+        "dig",
+        "pie",
+        "tie",
+        "bill",
+        "fill",
+        "will",
+        "went",
+        "what",
+        "cat",
+        "cute",
+        "hit",
+        "hut",
+        "waiting",
+        "wanted",
+        "release",
+        "during",
+        "anything",
+        "itself",
+        "living",
+        "dyed",
+        "dead",
+    }
     assert not everyday & set(misspellings_table())
 
 

@@ -1,5 +1,6 @@
 """The detector meets its recall and false-positive targets on the labelled evaluation files; the rules alone
 catch every imminent and high message there (the deterministic safety net under the statistical model)."""
+
 import pytest
 
 from bot.risk.assessment import RiskLevel

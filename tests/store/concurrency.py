@@ -1,4 +1,5 @@
 """Runs work in threads that start together, as several web app processes would."""
+
 import threading
 from typing import Callable, Iterator, List
 

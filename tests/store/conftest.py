@@ -1,4 +1,5 @@
 """Fixtures for the storage tests."""
+
 from typing import Iterator
 
 import pytest

@@ -1,4 +1,5 @@
 """Writes Rasa trackers through the project's tracker store, as the Rasa server would."""
+
 import asyncio
 from datetime import datetime
 from typing import Optional
@@ -29,4 +30,3 @@ def stored_messages(store: DatabaseUrlTrackerStore, sender_id: str) -> list:
     if tracker is None:
         return []
     return [event.text for event in tracker.events if isinstance(event, UserUttered)]
-

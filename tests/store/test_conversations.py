@@ -1,4 +1,5 @@
 """Recording activity and profiles of conversations."""
+
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -104,9 +105,7 @@ def test_two_processes_seeing_a_new_sender_at_once_make_one_row(engine):
 
     assert errors == []
     with session_scope(engine) as session:
-        conversations = session.scalars(
-            sa.select(Conversation).where(Conversation.sender_id.like("race-%"))
-        ).all()
+        conversations = session.scalars(sa.select(Conversation).where(Conversation.sender_id.like("race-%"))).all()
         assert len(conversations) == rounds
         for conversation in conversations:
             assert conversation.started_at in (T0, T0 + timedelta(seconds=1))

@@ -1,4 +1,5 @@
 """Handoffs: the queue's order, claiming exactly once, transfer, ending, and notes."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -33,9 +34,7 @@ def _conversation(engine, conversation_id: str):
 
 def test_a_request_queues_the_conversation(engine):
     with session_scope(engine) as session:
-        handoff = handoffs.request(
-            session, "alice", "risk", "high", evidence=["kill myself"], now=T0
-        )
+        handoff = handoffs.request(session, "alice", "risk", "high", evidence=["kill myself"], now=T0)
 
     assert (handoff.status, handoff.reason, handoff.risk_level) == ("waiting", "risk", "high")
     assert handoff.evidence == ["kill myself"]
@@ -95,8 +94,7 @@ def test_the_queue_puts_the_most_urgent_first_then_the_longest_waiting(engine):
 
     with session_scope(engine) as session:
         queue = handoffs.queue(session)
-        positions = {entry.conversation_id: handoffs.position(session, entry.conversation_id)
-                     for entry in queue}
+        positions = {entry.conversation_id: handoffs.position(session, entry.conversation_id) for entry in queue}
 
     expected = ["imminent", "high", "concern-early", "concern-late", "none-early", "none-late"]
     assert [entry.conversation_id for entry in queue] == expected
@@ -176,9 +174,7 @@ def test_a_counsellor_can_pick_a_conversation_nobody_handed_off(engine):
         update_profile(session, "alice", country="uk")
         picked = handoffs.pick(session, "alice", sam, now=T0)
 
-    assert (picked.reason, picked.status, picked.counsellor_name) == (
-        "counsellor_picked", "active", "sam"
-    )
+    assert (picked.reason, picked.status, picked.counsellor_name) == ("counsellor_picked", "active", "sam")
     assert _conversation(engine, "alice")[0] is ConversationStatus.LIVE
     with pytest.raises(AlreadyClaimed):
         with session_scope(engine) as session:
@@ -229,8 +225,7 @@ def test_a_conversation_has_at_most_one_open_handoff(engine):
         handoffs.request(session, "alice", "child_asked", now=T0)
     with pytest.raises(sa.exc.IntegrityError):
         with session_scope(engine) as session:
-            session.add(Handoff(conversation_id="alice", status="active", reason="risk",
-                                requested_at=T0))
+            session.add(Handoff(conversation_id="alice", status="active", reason="risk", requested_at=T0))
 
 
 def test_live_lists_waiting_and_active_handoffs_with_counsellor_names(engine):

@@ -1,4 +1,5 @@
 """The migrations build, remove and rebuild the schema on SQLite and PostgreSQL."""
+
 import os
 import subprocess
 import sys
@@ -79,9 +80,7 @@ def test_0002_adds_its_tables_to_a_database_with_conversations(database_url):
 
 def test_migrations_match_the_models(engine):
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
         assert compare_metadata(context, Base.metadata) == []
 
 

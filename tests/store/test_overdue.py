@@ -1,5 +1,6 @@
 """A child's message left without the bot's answer (its web app instance stopped) is found, and taken by one
 instance only, to be answered."""
+
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -19,8 +20,17 @@ SINCE = LATER - timedelta(hours=1)
 
 
 def _child(session, conversation_id, text, client_id, due=DUE, risk_level=None, evidence=None):
-    return add_message(session, conversation_id, "child", text, client_id=client_id, reply_due_by=due, now=T0,
-                       risk_level=risk_level, risk_evidence=evidence)
+    return add_message(
+        session,
+        conversation_id,
+        "child",
+        text,
+        client_id=client_id,
+        reply_due_by=due,
+        now=T0,
+        risk_level=risk_level,
+        risk_evidence=evidence,
+    )
 
 
 def _take(engine, now=LATER, due_again=AGAIN, since=SINCE):
@@ -30,19 +40,30 @@ def _take(engine, now=LATER, due_again=AGAIN, since=SINCE):
 
 def _due_times(engine, conversation_id):
     with session_scope(engine) as session:
-        return session.scalars(sa.select(Message.reply_due_by).where(Message.conversation_id == conversation_id)
-                               .order_by(Message.seq)).all()
+        return session.scalars(
+            sa.select(Message.reply_due_by).where(Message.conversation_id == conversation_id).order_by(Message.seq)
+        ).all()
 
 
 def test_an_overdue_message_is_taken_once_until_it_is_due_again(engine):
     with session_scope(engine) as session:
-        _child(session, "alice", "he wants money", "c-1", risk_level="high",
-               evidence=[{"rule": "money.demand", "words": "wants money"}])
+        _child(
+            session,
+            "alice",
+            "he wants money",
+            "c-1",
+            risk_level="high",
+            evidence=[{"rule": "money.demand", "words": "wants money"}],
+        )
 
     assert _take(engine, now=DUE - timedelta(seconds=1)) == []  # not yet due
     [overdue] = _take(engine)
-    assert (overdue.conversation_id, overdue.seq, overdue.client_id, overdue.text) == ("alice", 1, "c-1",
-                                                                                         "he wants money")
+    assert (overdue.conversation_id, overdue.seq, overdue.client_id, overdue.text) == (
+        "alice",
+        1,
+        "c-1",
+        "he wants money",
+    )
     assert (overdue.risk_level, overdue.risk_evidence) == ("high", ["wants money"])
     assert _due_times(engine, "alice") == [AGAIN]
     assert _take(engine) == []  # taken: another instance looking now finds nothing

@@ -1,4 +1,5 @@
 """The web app finds Rasa's stored answer to one of its messages, by the client id sent along as metadata."""
+
 import asyncio
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered

@@ -1,4 +1,5 @@
 """Retention deletes expired conversations and old Rasa events, and keeps fresh ones."""
+
 import os
 import subprocess
 import sys

@@ -1,5 +1,6 @@
 """Retention takes a conversation's transcript, handoffs and notes with it; deleting an account
 keeps what the counsellor wrote, without their name."""
+
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -25,9 +26,7 @@ def _talk_with_a_counsellor(session, conversation_id: str, counsellor_id: int, a
 
 def _rows_per_conversation(session, model) -> dict:
     return dict(
-        session.execute(
-            sa.select(model.conversation_id, sa.func.count()).group_by(model.conversation_id)
-        ).all()
+        session.execute(sa.select(model.conversation_id, sa.func.count()).group_by(model.conversation_id)).all()
     )
 
 

@@ -1,4 +1,5 @@
 """The conversations table stores the detector's risk levels, in the same order."""
+
 from bot.risk.assessment import RiskLevel as DetectedLevel
 from bot.store.models import RiskLevel as StoredLevel
 

@@ -1,5 +1,6 @@
 """Server-side sign-ins: a token signs its account in until it is signed out, expires, or the account is
 disabled; the database keeps only the token's hash; the retention job forgets finished sign-ins."""
+
 from datetime import timedelta
 
 import pytest

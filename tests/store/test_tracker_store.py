@@ -1,4 +1,5 @@
 """Rasa's tracker store reaches the database through the single DATABASE_URL setting."""
+
 import asyncio
 from datetime import datetime, timezone
 
@@ -44,9 +45,7 @@ def test_defaults_to_database_url_setting(database_url, monkeypatch):
 
 
 def test_loads_from_endpoints_yml_like_rasa(database_url):
-    endpoint = EndpointConfig(
-        type="bot.store.tracker_store.DatabaseUrlTrackerStore", url=database_url
-    )
+    endpoint = EndpointConfig(type="bot.store.tracker_store.DatabaseUrlTrackerStore", url=database_url)
     store = TrackerStore.create(endpoint)
     store.engine.dispose()
     assert isinstance(store, DatabaseUrlTrackerStore)
@@ -116,8 +115,14 @@ def bounded_store(database_url):
 
 
 def test_a_long_conversation_loads_its_last_events_and_every_state_from_before(bounded_store):
-    early = [UserUttered("hi"), SlotSet("country", "ie"), SlotSet("age_band", "teen"), ActiveLoop("profile_form"),
-             ConversationPaused(), SlotSet("age_band", "adult")]
+    early = [
+        UserUttered("hi"),
+        SlotSet("country", "ie"),
+        SlotSet("age_band", "teen"),
+        ActiveLoop("profile_form"),
+        ConversationPaused(),
+        SlotSet("age_band", "adult"),
+    ]
     long_conversation(bounded_store, "long", early, turns=TAIL_EVENTS)
 
     bounded = asyncio.run(bounded_store.retrieve("long"))
@@ -128,17 +133,19 @@ def test_a_long_conversation_loads_its_last_events_and_every_state_from_before(b
     assert bounded.current_slot_values()["age_band"] == "adult"
     assert bounded.active_loop_name == full.active_loop_name == "profile_form"
     assert bounded.is_paused() and full.is_paused()
-    tail = list(bounded.events)[-TAIL_EVENTS + 5:]
-    assert tail == list(full.events)[-len(tail):]
+    tail = list(bounded.events)[-TAIL_EVENTS + 5 :]
+    assert tail == list(full.events)[-len(tail) :]
     assert bounded.latest_message.text == f"message {TAIL_EVENTS - 1}"
-    assert isinstance(next(e for e in bounded.events if not isinstance(e, (SlotSet, ActiveLoop, ConversationPaused))),
-                      UserUttered)
+    assert isinstance(
+        next(e for e in bounded.events if not isinstance(e, (SlotSet, ActiveLoop, ConversationPaused))), UserUttered
+    )
 
 
 def test_a_short_conversation_loads_whole(bounded_store):
     long_conversation(bounded_store, "short", [SlotSet("country", "ie")], turns=5)
-    assert list(asyncio.run(bounded_store.retrieve("short")).events) == \
-        list(asyncio.run(bounded_store.retrieve_full_tracker("short")).events)
+    assert list(asyncio.run(bounded_store.retrieve("short")).events) == list(
+        asyncio.run(bounded_store.retrieve_full_tracker("short")).events
+    )
 
 
 def test_a_bounded_tracker_saves_only_its_new_events_in_order(bounded_store):
@@ -152,8 +159,14 @@ def test_a_bounded_tracker_saves_only_its_new_events_in_order(bounded_store):
 
     full = asyncio.run(bounded_store.retrieve_full_tracker("grows"))
     assert len(full.events) == 1 + 5 * TAIL_EVENTS + 6
-    assert [e.text for e in list(full.events)[-6:]] == ["new 0", "new reply 0", "new 1", "new reply 1", "new 2",
-                                                         "new reply 2"]
+    assert [e.text for e in list(full.events)[-6:]] == [
+        "new 0",
+        "new reply 0",
+        "new 1",
+        "new reply 1",
+        "new 2",
+        "new reply 2",
+    ]
 
 
 def test_nothing_from_before_a_restart_or_a_slot_reset_comes_back(bounded_store):
@@ -164,8 +177,9 @@ def test_nothing_from_before_a_restart_or_a_slot_reset_comes_back(bounded_store)
     assert tracker.get_slot("age_band") == "teen"
     assert tracker.active_loop_name == "profile_form"  # a slot reset leaves the loop
 
-    long_conversation(bounded_store, "restart", [SlotSet("country", "ie"), ActiveLoop("profile_form"), Restarted()],
-                      turns=TAIL_EVENTS)
+    long_conversation(
+        bounded_store, "restart", [SlotSet("country", "ie"), ActiveLoop("profile_form"), Restarted()], turns=TAIL_EVENTS
+    )
     tracker = asyncio.run(bounded_store.retrieve("restart"))
     assert tracker.get_slot("country") is None
     assert tracker.active_loop_name is None

@@ -1,4 +1,5 @@
 """The transcript numbers messages in order, stores a resent message once, and survives races."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,9 +19,7 @@ BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/
 def _message_count(engine, conversation_id: str) -> int:
     with session_scope(engine) as session:
         return session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Message)
-            .where(Message.conversation_id == conversation_id)
+            sa.select(sa.func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
         )
 
 
@@ -60,12 +59,15 @@ def test_counsellor_and_risk_are_kept(engine):
     with session_scope(engine) as session:
         counsellor = create_user(session, "Sam", "counsellor", "correct horse battery")
         add_message(
-            session, "alice", "child", "i want to die",
-            risk_level="imminent", risk_evidence=["want to die"], now=T0,
+            session,
+            "alice",
+            "child",
+            "i want to die",
+            risk_level="imminent",
+            risk_evidence=["want to die"],
+            now=T0,
         )
-        reply = add_message(
-            session, "alice", "counsellor", "I'm here.", counsellor_id=counsellor.id
-        )
+        reply = add_message(session, "alice", "counsellor", "I'm here.", counsellor_id=counsellor.id)
 
     assert reply.counsellor_name == "sam"
     child, counsellor_reply = _all_messages(engine, "alice")
@@ -115,8 +117,12 @@ def test_messages_after_pages_in_seq_order(engine):
 def test_last_child_texts_are_the_newest_child_messages_oldest_first(engine):
     with session_scope(engine) as session:
         for speaker, text in [
-            ("child", "one"), ("bot", "reply"), ("child", "two"),
-            ("child", "three"), ("counsellor", "hello"), ("child", "four"),
+            ("child", "one"),
+            ("bot", "reply"),
+            ("child", "two"),
+            ("child", "three"),
+            ("counsellor", "hello"),
+            ("child", "four"),
         ]:
             add_message(session, "alice", speaker, text)
 
@@ -129,8 +135,17 @@ def test_last_child_texts_are_the_newest_child_messages_oldest_first(engine):
 def test_what_is_returned_is_what_is_read_back(engine):
     with session_scope(engine) as session:
         counsellor = create_user(session, "Sam", "counsellor", "correct horse battery")
-        returned = [add_message(session, "alice", "child", "hi", client_id="c-1", risk_level="concern",
-                                now=T0 + timedelta(microseconds=123456))]
+        returned = [
+            add_message(
+                session,
+                "alice",
+                "child",
+                "hi",
+                client_id="c-1",
+                risk_level="concern",
+                now=T0 + timedelta(microseconds=123456),
+            )
+        ]
         returned += transcript.add_bot_messages(session, "alice", [("Hello.", BUTTONS), ("How can I help?", None)])
         returned.append(add_message(session, "alice", "counsellor", "I'm here.", counsellor_id=counsellor.id))
 
@@ -145,7 +160,9 @@ def test_bot_replies_to_one_message_are_stored_together_in_order(engine):
         replies = transcript.add_bot_messages(session, "alice", [("One.", None), ("Two.", BUTTONS)], now=T0)
 
     assert [(m.seq, m.speaker, m.text, m.buttons, m.created_at) for m in replies] == [
-        (2, "bot", "One.", [], T0), (3, "bot", "Two.", BUTTONS, T0)]
+        (2, "bot", "One.", [], T0),
+        (3, "bot", "Two.", BUTTONS, T0),
+    ]
     with session_scope(engine) as session:
         assert session.get(Conversation, "alice").last_active_at == T0
 
@@ -173,8 +190,9 @@ def test_replies_and_messages_stored_at_once_get_distinct_consecutive_seqs(postg
         for number in range(each):
             with session_scope(postgres_engine) as session:
                 if worker % 2:
-                    stored = transcript.add_bot_messages(session, "race", [(f"{worker}-{number}a", None),
-                                                                          (f"{worker}-{number}b", None)])
+                    stored = transcript.add_bot_messages(
+                        session, "race", [(f"{worker}-{number}a", None), (f"{worker}-{number}b", None)]
+                    )
                 else:
                     stored = [add_message(session, "race", "child", f"{worker}-{number}")]
             seqs.extend(message.seq for message in stored)

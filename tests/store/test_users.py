@@ -1,4 +1,5 @@
 """Accounts: argon2 hashes, case-insensitive names, lockout with backoff, and the command line."""
+
 import getpass
 import os
 import subprocess
@@ -54,9 +55,7 @@ def _stored(engine, user_id: int) -> User:
 def test_the_right_password_signs_in_whatever_the_case_of_the_name(engine, sam):
     signed_in = _sign_in(engine, PASSWORD, T0, name="  SAM ")
 
-    assert (signed_in.id, signed_in.name, signed_in.role, signed_in.active) == (
-        sam, "sam", "counsellor", True
-    )
+    assert (signed_in.id, signed_in.name, signed_in.role, signed_in.active) == (sam, "sam", "counsellor", True)
     stored = _stored(engine, sam)
     assert stored.password_hash.startswith("$argon2id$")
     assert PASSWORD not in stored.password_hash
@@ -181,19 +180,17 @@ def _cli(url: str, *args: str, password_input: str = None) -> subprocess.Complet
 def test_command_line_adds_lists_and_disables_accounts(tmp_path):
     url = f"sqlite:///{tmp_path / 'var' / 'bot.db'}"
 
-    added = _cli(url, "add", "Sam", "--role", "supervisor", "--password-stdin",
-                 password_input=PASSWORD + "\n")
+    added = _cli(url, "add", "Sam", "--role", "supervisor", "--password-stdin", password_input=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
-    assert _cli(url, "add", "kim", "--role", "counsellor", "--password-stdin",
-                password_input=PASSWORD + "\n").returncode == 0
-    taken = _cli(url, "add", "SAM", "--role", "admin", "--password-stdin",
-                 password_input=PASSWORD + "\n")
-    short = _cli(url, "add", "lee", "--role", "admin", "--password-stdin",
-                 password_input="short\n")
+    assert (
+        _cli(url, "add", "kim", "--role", "counsellor", "--password-stdin", password_input=PASSWORD + "\n").returncode
+        == 0
+    )
+    taken = _cli(url, "add", "SAM", "--role", "admin", "--password-stdin", password_input=PASSWORD + "\n")
+    short = _cli(url, "add", "lee", "--role", "admin", "--password-stdin", password_input="short\n")
     assert (taken.returncode, short.returncode) == (1, 1)
     assert "already" in taken.stderr and "12" in short.stderr
-    assert _cli(url, "add", "lee", "--role", "boss", "--password-stdin",
-                password_input=PASSWORD + "\n").returncode == 2
+    assert _cli(url, "add", "lee", "--role", "boss", "--password-stdin", password_input=PASSWORD + "\n").returncode == 2
 
     assert _cli(url, "disable", "Kim").returncode == 0
     assert _cli(url, "disable", "nobody").returncode == 1

@@ -1,4 +1,5 @@
 """Events between web app instances over a real Redis: in order, and never holding up a turn when Redis hangs."""
+
 import asyncio
 import socket
 import threading
@@ -93,7 +94,8 @@ def test_a_hung_redis_never_holds_up_the_events_of_this_instance(hung_redis_url)
             hub.add_child("chat-1", page)
             # Each publish to the hung Redis would wait out its 2 s timeout; ten of them, 20 s.
             await asyncio.wait_for(
-                asyncio.gather(*(hub.to_child("chat-1", {"type": "message", "n": n}) for n in range(10))), timeout=1)
+                asyncio.gather(*(hub.to_child("chat-1", {"type": "message", "n": n}) for n in range(10))), timeout=1
+            )
             return [event["n"] for event in page.events]
         finally:
             await hub.stop()

@@ -1,5 +1,6 @@
 """Turns at SQLite (bot/web/db_turns.py): one at a time, by priority then arrival; a waiter that gives up does not
 stop the others."""
+
 import asyncio
 
 import pytest
@@ -35,8 +36,21 @@ def test_one_at_a_time_in_order_of_arrival():
 def test_the_queue_then_risk_go_before_every_ordinary_one_waiting_but_after_the_one_inside():
     log = []
     ordinary, risk, queue = Priority.ORDINARY, Priority.RISK, Priority.QUEUE
-    run(take_turns(DatabaseTurns(), [("a", ordinary), ("b", ordinary), ("risk 1", risk), ("c", ordinary),
-                                     ("queue", queue), ("risk 2", risk), ("d", ordinary)], log))
+    run(
+        take_turns(
+            DatabaseTurns(),
+            [
+                ("a", ordinary),
+                ("b", ordinary),
+                ("risk 1", risk),
+                ("c", ordinary),
+                ("queue", queue),
+                ("risk 2", risk),
+                ("d", ordinary),
+            ],
+            log,
+        )
+    )
     assert [name for step, name in log if step == "in"] == ["a", "queue", "risk 1", "risk 2", "b", "c", "d"]
     assert all(log[i][1] == log[i + 1][1] for i in range(0, len(log), 2))  # never two inside at once
 

@@ -1,4 +1,5 @@
 """Counsellor hours: open and closed at the edges, across midnight, and in the right time zone."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -8,8 +9,9 @@ from bot.web.hours import CounsellorHours
 LONDON = "Europe/London"
 
 
-@pytest.mark.parametrize("utc_hour, minute, is_open", [(8, 59, False), (9, 0, True), (23, 59, True), (0, 0, False),
-                                                       (3, 0, False)])
+@pytest.mark.parametrize(
+    "utc_hour, minute, is_open", [(8, 59, False), (9, 0, True), (23, 59, True), (0, 0, False), (3, 0, False)]
+)
 def test_nine_to_midnight_in_winter(utc_hour, minute, is_open):
     hours = CounsellorHours.parse("09:00-00:00", LONDON)
     assert hours.is_open(datetime(2026, 1, 5, utc_hour, minute, tzinfo=timezone.utc)) is is_open
@@ -32,4 +34,7 @@ def test_round_the_clock():
 
 
 def test_next_opening_as_a_child_would_read_it():
-    assert CounsellorHours.parse("09:30-00:00", "UTC").next_opening(datetime(2026, 1, 5, 2, tzinfo=timezone.utc)) == "9:30am"
+    assert (
+        CounsellorHours.parse("09:30-00:00", "UTC").next_opening(datetime(2026, 1, 5, 2, tzinfo=timezone.utc))
+        == "9:30am"
+    )

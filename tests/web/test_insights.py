@@ -1,4 +1,5 @@
 """The insights page: exact figures from known rows (SQLite, PostgreSQL), redaction, the NLU export, who sees what."""
+
 import asyncio
 import re
 from datetime import datetime, timedelta, timezone
@@ -38,8 +39,7 @@ from tests.store.conftest import engine, tracker_store  # noqa: F401 - fixtures 
 
 # July, so London is an hour ahead of UTC and local days and hours differ from UTC ones.
 NOW = datetime(2026, 7, 10, 12, 0, tzinfo=timezone.utc)
-UK_1, UK_2, US_1, NOWHERE, OLD = ("Xq7uk1sender", "Lp2uk2sender", "Zr9us1sender", "Kt4unknownsender",
-                                  "Mw5oldsender")
+UK_1, UK_2, US_1, NOWHERE, OLD = ("Xq7uk1sender", "Lp2uk2sender", "Zr9us1sender", "Kt4unknownsender", "Mw5oldsender")
 PASSWORD = "a long test password 1"
 TEMPLATES = Jinja2Templates(directory=str(Path(settings.PROJECT_ROOT) / "bot" / "web" / "templates"))
 
@@ -54,22 +54,33 @@ def london(monkeypatch):
 
 
 def add_conversation(session, sender_id, started_at, country, risk_level):
-    session.execute(sa.insert(Conversation).values(
-        sender_id=sender_id, started_at=started_at, last_active_at=started_at, country=country,
-        risk_level=risk_level, delete_after=started_at + timedelta(days=365)))
+    session.execute(
+        sa.insert(Conversation).values(
+            sender_id=sender_id,
+            started_at=started_at,
+            last_active_at=started_at,
+            country=country,
+            risk_level=risk_level,
+            delete_after=started_at + timedelta(days=365),
+        )
+    )
 
 
 def add_handoff(session, sender_id, reason, status, requested_at, claimed_at=None):
-    session.execute(sa.insert(Handoff).values(
-        conversation_id=sender_id, reason=reason, status=status, requested_at=requested_at, claimed_at=claimed_at))
+    session.execute(
+        sa.insert(Handoff).values(
+            conversation_id=sender_id, reason=reason, status=status, requested_at=requested_at, claimed_at=claimed_at
+        )
+    )
 
 
 def save_turns(store, sender_id, *turns):
     """Children's messages as Rasa stores them: (text, intent, confidence, time)."""
     tracker = DialogueStateTracker(sender_id, slots=[])
     for text, intent, confidence, sent_at in turns:
-        tracker.update(UserUttered(text, intent={"name": intent, "confidence": confidence},
-                                   timestamp=sent_at.timestamp()))
+        tracker.update(
+            UserUttered(text, intent={"name": intent, "confidence": confidence}, timestamp=sent_at.timestamp())
+        )
     asyncio.run(store.save(tracker))
 
 
@@ -94,14 +105,23 @@ def known_rows(engine, tracker_store):  # noqa: F811
         add_handoff(session, NOWHERE, "child_asked", "ended", at(7, 8, 10), at(7, 8, 10, 10))  # 10 minutes
         add_handoff(session, UK_2, "child_asked", "waiting", at(7, 9, 23, 40))  # never claimed
         add_handoff(session, OLD, "counsellor_picked", "ended", at(5, 1, 10, 5), at(5, 1, 10, 6))
-    save_turns(tracker_store, UK_1, ("hi", "greet", 0.98, at(7, 10, 8, 31)),
-               ("blorp zib call 07700 900123", "nlu_fallback", 0.45, at(7, 10, 8, 32)),
-               ("/greet", "greet", 1.0, at(7, 10, 8, 33)))
-    save_turns(tracker_store, UK_2, ("BLORP  ZIB call 07700 900999", "nlu_fallback", 0.45, at(7, 9, 23, 31)),
-               ("whats the weather", "out_of_scope", 0.9, at(7, 9, 23, 32)),
-               ("maybe block?", "block", 0.3, at(7, 9, 23, 33)))
-    save_turns(tracker_store, US_1, ("hi", "greet", 0.99, at(7, 5, 14, 1)),
-               ("very risky", "risk_high", 1.0, at(7, 5, 14, 1)))  # Rasa's reading, one level below the web app's
+    save_turns(
+        tracker_store,
+        UK_1,
+        ("hi", "greet", 0.98, at(7, 10, 8, 31)),
+        ("blorp zib call 07700 900123", "nlu_fallback", 0.45, at(7, 10, 8, 32)),
+        ("/greet", "greet", 1.0, at(7, 10, 8, 33)),
+    )
+    save_turns(
+        tracker_store,
+        UK_2,
+        ("BLORP  ZIB call 07700 900999", "nlu_fallback", 0.45, at(7, 9, 23, 31)),
+        ("whats the weather", "out_of_scope", 0.9, at(7, 9, 23, 32)),
+        ("maybe block?", "block", 0.3, at(7, 9, 23, 33)),
+    )
+    save_turns(
+        tracker_store, US_1, ("hi", "greet", 0.99, at(7, 5, 14, 1)), ("very risky", "risk_high", 1.0, at(7, 5, 14, 1))
+    )  # Rasa's reading, one level below the web app's
     save_turns(tracker_store, OLD, ("old nonsense", "nlu_fallback", 0.45, at(5, 1, 10, 1)))
     return engine
 
@@ -118,6 +138,7 @@ def fallbacks_of(engine, days=30, region=None):
 
 # ---------------------------------------------------------------- the figures
 
+
 def test_conversations_per_day_and_hour_in_london_time(known_rows):
     figures = figures_of(known_rows)
     assert figures.conversations == 4
@@ -125,7 +146,10 @@ def test_conversations_per_day_and_hour_in_london_time(known_rows):
     assert len(per_day) == 30
     assert min(per_day).isoformat() == "2026-06-11" and max(per_day).isoformat() == "2026-07-10"
     assert {day.isoformat(): n for day, n in per_day.items() if n} == {
-        "2026-07-10": 2, "2026-07-08": 1, "2026-07-05": 1}
+        "2026-07-10": 2,
+        "2026-07-08": 1,
+        "2026-07-05": 1,
+    }
     assert {hour: n for hour, n in figures.conversations_per_hour if n} == {0: 1, 9: 1, 11: 1, 15: 1}
 
 
@@ -135,8 +159,11 @@ def test_intents_and_fallbacks_among_childrens_messages(known_rows):
     # risk is counted once, under risk (below), never again as an intent
     assert figures.intents == [("greet", 3), ("nlu_fallback", 2), ("block", 1), ("out_of_scope", 1)]
     # 0.3 is below config.yml's FallbackClassifier threshold (0.45)
-    assert figures.fallbacks == [("Not understood (nlu_fallback)", 2), ("Out of scope (out_of_scope)", 1),
-                                 ("Unsure (confidence below 0.45)", 1)]
+    assert figures.fallbacks == [
+        ("Not understood (nlu_fallback)", 2),
+        ("Out of scope (out_of_scope)", 1),
+        ("Unsure (confidence below 0.45)", 1),
+    ]
     assert figures.fallback_total == 4
 
 
@@ -153,8 +180,14 @@ def test_handoffs_and_waits(known_rows):
     assert figures.handoffs_by_status == [("Waiting", 1), ("With a counsellor", 1), ("Ended", 2)]
     waits = figures.waits
     assert (waits.claimed, waits.never_claimed, waits.median_seconds, waits.p90_seconds) == (3, 1, 180, 600)
-    assert waits.buckets == [("Under 1 minute", 0), ("1 to 5 minutes", 2), ("5 to 15 minutes", 1),
-                             ("15 to 60 minutes", 0), ("Over an hour", 0), ("Never claimed", 1)]
+    assert waits.buckets == [
+        ("Under 1 minute", 0),
+        ("1 to 5 minutes", 2),
+        ("5 to 15 minutes", 1),
+        ("15 to 60 minutes", 0),
+        ("Over an hour", 0),
+        ("Never claimed", 1),
+    ]
 
 
 def test_one_region(known_rows):
@@ -169,8 +202,15 @@ def test_one_region(known_rows):
 def test_conversations_and_handoffs_per_region_whatever_the_filter(known_rows):
     for region in (None, "us"):
         rows = {row.region: (row.conversations, row.handoffs) for row in figures_of(known_rows, region=region).regions}
-        assert rows == {"uk": (2, 2), "us": (1, 1), "ie": (0, 0), "ca": (0, 0), "au": (0, 0), "elsewhere": (0, 0),
-                        "unknown": (1, 1)}
+        assert rows == {
+            "uk": (2, 2),
+            "us": (1, 1),
+            "ie": (0, 0),
+            "ca": (0, 0),
+            "au": (0, 0),
+            "elsewhere": (0, 0),
+            "unknown": (1, 1),
+        }
     rows = {row.region: row.conversations for row in figures_of(known_rows, days=90).regions}
     assert rows["uk"] == 3
 
@@ -200,8 +240,9 @@ def test_chosen_period(value, days):
     assert chosen_period(value) == days
 
 
-@pytest.mark.parametrize("value, region", [("uk", "uk"), ("unknown", "unknown"), ("", None), ("fr", None),
-                                           (None, None)])
+@pytest.mark.parametrize(
+    "value, region", [("uk", "uk"), ("unknown", "unknown"), ("", None), ("fr", None), (None, None)]
+)
 def test_chosen_region(value, region):
     assert chosen_region(value) == region
 
@@ -211,28 +252,36 @@ def test_percentile_and_durations():
     assert percentile([5], 0.9) == 5
     assert percentile([], 0.9) is None
     assert [format_duration(s) for s in (0.2, 45, 200, 7500, None)] == [
-        "under 1 s", "45 s", "3 min 20 s", "2 h 5 min", "none claimed"]
+        "under 1 s",
+        "45 s",
+        "3 min 20 s",
+        "2 h 5 min",
+        "none claimed",
+    ]
 
 
 # ---------------------------------------------------------------- what the bot did not understand
 
-@pytest.mark.parametrize("text, redacted", [
-    ("call me 07700 900123 or +44 (0)20 7946 0018", "call me [removed] or [removed]"),
-    ("email kid.name+x@example.co.uk ok", "email [removed] ok"),
-    ("he is @bad_guy99 on insta", "he is [removed] on insta"),
-    ("go to https://evil.example/x?y=1 now", "go to [removed] now"),
-    ("www.example.org and snapchat.com", "[removed] and [removed]"),
-    ("add me wa.me/447700900123", "add me [removed]"),
-    ("im 13 and he wants £500 by 12/03/2024", "im 13 and he wants £500 by 12/03/2024"),
-    ("help.me pls", "help.me pls"),
-])
+
+@pytest.mark.parametrize(
+    "text, redacted",
+    [
+        ("call me 07700 900123 or +44 (0)20 7946 0018", "call me [removed] or [removed]"),
+        ("email kid.name+x@example.co.uk ok", "email [removed] ok"),
+        ("he is @bad_guy99 on insta", "he is [removed] on insta"),
+        ("go to https://evil.example/x?y=1 now", "go to [removed] now"),
+        ("www.example.org and snapchat.com", "[removed] and [removed]"),
+        ("add me wa.me/447700900123", "add me [removed]"),
+        ("im 13 and he wants £500 by 12/03/2024", "im 13 and he wants £500 by 12/03/2024"),
+        ("help.me pls", "help.me pls"),
+    ],
+)
 def test_redact(text, redacted):
     assert redact(text) == redacted
 
 
 def test_fallback_messages_are_redacted_counted_once_most_recent_first(known_rows):
-    assert fallbacks_of(known_rows) == [("blorp zib call [removed]", 2), ("maybe block?", 1),
-                                        ("whats the weather", 1)]
+    assert fallbacks_of(known_rows) == [("blorp zib call [removed]", 2), ("maybe block?", 1), ("whats the weather", 1)]
     assert fallbacks_of(known_rows, region="us") == []
     assert fallbacks_of(known_rows, days=90)[-1] == ("old nonsense", 1)
 
@@ -243,8 +292,11 @@ def test_at_most_so_many_fallback_messages(known_rows):
 
 
 def test_the_export_is_rasa_nlu_data_that_reads_back():
-    messages = [FallbackMessage("blorp zib call [removed]", 2), FallbackMessage('he said: "pay" # or - else |', 1),
-                FallbackMessage("- [x](y) {z}", 1)]
+    messages = [
+        FallbackMessage("blorp zib call [removed]", 2),
+        FallbackMessage('he said: "pay" # or - else |', 1),
+        FallbackMessage("- [x](y) {z}", 1),
+    ]
     data = yaml.safe_load(nlu_yaml(messages, 30, "uk"))
     assert data["version"] == "3.1"
     assert [item["intent"] for item in data["nlu"]] == ["review_me"]
@@ -262,6 +314,7 @@ def test_a_control_character_cannot_break_the_export(known_rows, tracker_store):
 
 # ---------------------------------------------------------------- the page
 
+
 @pytest.fixture
 def client(known_rows, monkeypatch):
     monkeypatch.setattr(insights_module, "utc_now", lambda: NOW)
@@ -277,8 +330,10 @@ def client(known_rows, monkeypatch):
 
     register_insights(app, TEMPLATES)
     with session_scope(known_rows) as session:
-        app.state.user_ids = {role: users.create_user(session, role, role, PASSWORD).id
-                              for role in ("counsellor", "supervisor", "staff", "admin")}
+        app.state.user_ids = {
+            role: users.create_user(session, role, role, PASSWORD).id
+            for role in ("counsellor", "supervisor", "staff", "admin")
+        }
     return TestClient(app, follow_redirects=False)
 
 

@@ -1,4 +1,5 @@
 """What the web app says itself passes the same content checks as the bot's responses, and shows only verified facts."""
+
 import pytest
 
 from bot.content.facts import unshowable_values, verified_contacts

@@ -1,4 +1,5 @@
 """The permission table (bot/web/permissions.py): what it allows, and that it refuses what it does not name."""
+
 import pytest
 
 from bot.web.permissions import PERMISSIONS, RELATIONS, may

@@ -3,6 +3,7 @@ order, and one that waits too long answered by the web app itself without taking
 
 Rasa itself cannot be made slow on demand, so an overloaded Rasa is played by a small HTTP server on loopback that
 answers like Rasa's REST channel after a delay and counts how many requests it holds at once."""
+
 import asyncio
 import logging
 import threading
@@ -57,6 +58,7 @@ async def _send_all(client: RasaClient, count: int):
             return (await client.reply(f"child-{number}", f"message {number}")).replies[0].text
         except RasaUnavailable:
             return None
+
     try:
         return await asyncio.gather(*(one(number) for number in range(count)))
     finally:

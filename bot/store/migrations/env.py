@@ -1,4 +1,5 @@
 """Alembic environment: migrates the database named by migrate.py, or settings.DATABASE_URL."""
+
 from alembic import context
 
 from bot import settings

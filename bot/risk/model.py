@@ -42,7 +42,16 @@ OLDER_TRAINING_FILES = (
     DATA_DIR / "heldout.tsv",
     DATA_DIR / "blind.tsv",
 )
-MEASURING_SETS = ("eval.tsv", "eval_multi.tsv", "fresh.tsv", "blind2.tsv", "blind3.tsv", "blind4.tsv", "blind5.tsv")
+MEASURING_SETS = (
+    "eval.tsv",
+    "eval_multi.tsv",
+    "fresh.tsv",
+    "blind2.tsv",
+    "blind3.tsv",
+    "blind4.tsv",
+    "blind5.tsv",
+    "blind6.tsv",
+)
 HELD_BACK_FILES = tuple(DATA_DIR / name for name in MEASURING_SETS)
 NLU_FILES = tuple(sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml")))
 # Intents whose examples may be distress or risk: the model learns those from the labelled files only.

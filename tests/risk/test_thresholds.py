@@ -87,6 +87,8 @@ FROZEN_BLIND_SETS = {
     "blind3.tsv": ({RiskLevel.IMMINENT: (99, 115), RiskLevel.HIGH: (110, 140), RiskLevel.CONCERN: (68, 95)}, 16, 21),
     "blind4.tsv": ({RiskLevel.IMMINENT: (55, 65), RiskLevel.HIGH: (65, 75), RiskLevel.CONCERN: (43, 50)}, 4, 10),
     "blind5.tsv": ({RiskLevel.IMMINENT: (57, 65), RiskLevel.HIGH: (64, 75), RiskLevel.CONCERN: (37, 48)}, 6, 11),
+    # measured once on 2026-12-07, session 4, after w34-w36, then frozen
+    "blind6.tsv": ({RiskLevel.IMMINENT: (61, 64), RiskLevel.HIGH: (64, 72), RiskLevel.CONCERN: (35, 49)}, 3, 6),
 }
 
 

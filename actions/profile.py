@@ -1,6 +1,6 @@
 """Turns what the child says about their country and age into the region and age band slots."""
 
-from typing import Any, Dict, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +15,7 @@ class ValidateProfileSlots(ValidationAction):
 
     def validate_country(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         region = region_for_country_entity(str(slot_value)) if slot_value else None
         if region is None:
             # Keep whatever region we had: an unreadable answer must not reset it.
@@ -24,7 +24,7 @@ class ValidateProfileSlots(ValidationAction):
 
     def validate_age(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         band = age_band_for(age_from(str(slot_value)))
         # The age itself is dropped at once: only the band is kept.
         if band is None:

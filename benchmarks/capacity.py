@@ -5,7 +5,6 @@ again as soon as they are answered (the most load a conversation can make), and 
 
 import asyncio
 import time
-from typing import List, Tuple
 
 import psutil
 
@@ -25,7 +24,7 @@ def rss(pid: int) -> int:
     return psutil.Process(pid).memory_info().rss
 
 
-async def memory_per_conversation(web_url: str, pids: dict, conversations: int = 200) -> List[str]:
+async def memory_per_conversation(web_url: str, pids: dict, conversations: int = 200) -> list[str]:
     """RSS of each process before and after `conversations` chats are open, each having had one answer."""
     before = {name: rss(pid) for name, pid in pids.items()}
 
@@ -49,7 +48,7 @@ async def memory_per_conversation(web_url: str, pids: dict, conversations: int =
 
 async def capacity(
     web_url: str, rasa_url: str, rounds: int = 1, steps=STEPS, pause: float = 0
-) -> Tuple[List[dict], List[str]]:
+) -> tuple[list[dict], list[str]]:
     """Steps up the concurrent conversations until a step's p95 is over a second (or its replies time out).
     With a `pause`, each conversation waits about that long between an answer and its next message."""
     rows, held, over = [], 0, None

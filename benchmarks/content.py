@@ -2,7 +2,6 @@
 
 import time
 import uuid
-from typing import List
 
 import httpx
 
@@ -40,7 +39,7 @@ def _seconds_until_replied(rasa_url: str, text: str) -> float:
     raise TimeoutError(f"the published change did not reach a child in {GIVE_UP_SECONDS} s")
 
 
-def publish_to_child(rasa_url: str, database_url: str, times: int = len(MARKERS)) -> List[float]:
+def publish_to_child(rasa_url: str, database_url: str, times: int = len(MARKERS)) -> list[float]:
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:

@@ -3,17 +3,18 @@ servers, PostgreSQL, Redis, nginx and the load itself) on the others, as when Ra
 separate machines or pods. Both paths of a measure then have the same cores for Rasa: the ratio shows the delay
 the web app adds, not the CPU it takes from a Rasa sharing its cores."""
 
+import contextlib
 import os
-from typing import Iterable, Set
+from collections.abc import Iterable
 
 import psutil
 
 from bot.launch import Servers
 
 
-def parse_cores(text: str) -> Set[int]:
+def parse_cores(text: str) -> set[int]:
     """ "0" or "0,1" or "0-2" -> the cores; refused unless at least one core is left for the rest."""
-    cores: Set[int] = set()
+    cores: set[int] = set()
     for part in text.split(","):
         first, _, last = part.partition("-")
         cores.update(range(int(first), int(last or first) + 1))
@@ -22,13 +23,11 @@ def parse_cores(text: str) -> Set[int]:
     return cores
 
 
-def _pin(process: psutil.Process, cores: Set[int]) -> None:
+def _pin(process: psutil.Process, cores: set[int]) -> None:
     # Linux sets affinity per thread: each thread TensorFlow or PostgreSQL has already started is moved too.
     for thread in process.threads():
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # a thread that has just ended
             os.sched_setaffinity(thread.id, cores)
-        except (ProcessLookupError, PermissionError):
-            pass  # a thread that has just ended
 
 
 def _tree(pid: int) -> Iterable[psutil.Process]:
@@ -36,7 +35,7 @@ def _tree(pid: int) -> Iterable[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def pin_rasa_apart(servers: Servers, rasa_cores: Set[int]) -> str:
+def pin_rasa_apart(servers: Servers, rasa_cores: set[int]) -> str:
     """Pins every process of the setup and this one; returns a line for the notes."""
     rest = set(range(os.cpu_count() or 1)) - rasa_cores
     for server in servers.servers:

@@ -3,7 +3,6 @@ on a machine whose cores all parts share, every millisecond the web app spends i
 
 import re
 from collections import Counter
-from typing import Dict
 
 import psutil
 
@@ -35,12 +34,12 @@ def cpu_seconds(servers: Servers) -> Counter:
     return totals
 
 
-def per_reply(before: Counter, after: Counter, replies: int) -> Dict[str, float]:
+def per_reply(before: Counter, after: Counter, replies: int) -> dict[str, float]:
     """Milliseconds of CPU per reply of each part, most first."""
     spent = {part: (after[part] - before[part]) * 1000 / replies for part in after}
     return dict(sorted(((part, ms) for part, ms in spent.items() if ms >= 0.05), key=lambda item: -item[1]))
 
 
-def describe(spent: Dict[str, float]) -> str:
+def describe(spent: dict[str, float]) -> str:
     parts = ", ".join(f"{part} {ms:.0f}" for part, ms in spent.items())
     return f"{sum(spent.values()):.0f} ({parts})"

@@ -7,7 +7,7 @@ import random
 import sys
 import time
 import uuid
-from typing import Awaitable, Callable, List, Optional, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
@@ -41,12 +41,12 @@ def wait_until_idle(rasa_url: str, timeout: float = 300) -> None:
     raise TimeoutError(f"Rasa was still busy after {timeout:.0f} s")
 
 
-def percentile(values: List[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def row(name: str, latencies: List[float], seconds: Optional[float] = None) -> dict:
+def row(name: str, latencies: list[float], seconds: float | None = None) -> dict:
     return {
         "name": name,
         "p50": percentile(latencies, 0.5) * 1000,
@@ -57,11 +57,11 @@ def row(name: str, latencies: List[float], seconds: Optional[float] = None) -> d
     }
 
 
-def _ids(conversations: int, ids: Optional[Sequence[str]]) -> List[Optional[str]]:
+def _ids(conversations: int, ids: Sequence[str] | None) -> list[str | None]:
     return list(ids) if ids is not None else [None] * conversations
 
 
-async def _timed_turns(rounds: int, say: Callable[[str], Awaitable], pause: float = 0) -> List[float]:
+async def _timed_turns(rounds: int, say: Callable[[str], Awaitable], pause: float = 0) -> list[float]:
     """Each of MESSAGES `rounds` times, one after the other: the time `say` takes to get each whole answer.
     With a `pause`, the sender first waits a random part of it, then between answer and next message waits half to
     one and a half times it, as a child reads and types (and so that conversations do not send in step)."""
@@ -79,7 +79,7 @@ async def _timed_turns(rounds: int, say: Callable[[str], Awaitable], pause: floa
 
 
 async def _all_at_once(
-    name: str, conversation: Callable[[Optional[str]], Awaitable[List[float]]], ids: List[Optional[str]]
+    name: str, conversation: Callable[[str | None], Awaitable[list[float]]], ids: list[str | None]
 ) -> dict:
     started = time.perf_counter()
     results = await asyncio.gather(*(conversation(one_id) for one_id in ids))
@@ -87,13 +87,13 @@ async def _all_at_once(
 
 
 async def bare_rasa(
-    rasa_url: str, conversations: int, rounds: int, senders: Optional[Sequence[str]] = None, name: Optional[str] = None
+    rasa_url: str, conversations: int, rounds: int, senders: Sequence[str] | None = None, name: str | None = None
 ) -> dict:
     """Each conversation sends MESSAGES `rounds` times, one after the other; all conversations at once."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(base_url=rasa_url, timeout=RASA_TIMEOUT_SECONDS, limits=limits) as client:
 
-        async def one(sender: Optional[str]) -> List[float]:
+        async def one(sender: str | None) -> list[float]:
             sender = sender or uuid.uuid4().hex
 
             async def say(text: str) -> None:
@@ -109,13 +109,13 @@ async def through_web_app(
     web_url: str,
     conversations: int,
     rounds: int,
-    ids: Optional[Sequence[str]] = None,
-    name: Optional[str] = None,
+    ids: Sequence[str] | None = None,
+    name: str | None = None,
     pause: float = 0,
 ) -> dict:
     """Time from sending a message to the bot's last reply to it (the page shows the whole answer)."""
 
-    async def one(conversation: Optional[str]) -> List[float]:
+    async def one(conversation: str | None) -> list[float]:
         async with ChildPage(web_url, conversation) as page:
             return await _timed_turns(rounds, page.say, pause)
 
@@ -133,7 +133,7 @@ async def risk_to_console(web_url: str, counsellor: str, children: int, rounds: 
             pages = await asyncio.gather(*(ChildPage(web_url).__aenter__() for _ in range(children)))
             sent = {}
 
-            async def send(page: ChildPage) -> None:
+            async def send(page: ChildPage, sent: dict = sent) -> None:
                 sent[page.conversation] = time.perf_counter()
                 await page.send("i took all my pills")
 

@@ -6,7 +6,6 @@ The conversations are built through Rasa's bare REST channel, then measured thro
 
 import time
 import uuid
-from typing import List, Tuple
 
 import httpx
 
@@ -16,7 +15,7 @@ from benchmarks.load import MESSAGES, RASA_TIMEOUT_SECONDS, bare_rasa, through_w
 BUILD_SECONDS = 900
 
 
-def build(rasa_url: str, turns: int) -> Tuple[str, float]:
+def build(rasa_url: str, turns: int) -> tuple[str, float]:
     """A new conversation of `turns` messages (and their replies); its id and the build's seconds."""
     sender = f"bench-long-{turns}-{uuid.uuid4().hex[:8]}"
     started = time.monotonic()
@@ -30,7 +29,7 @@ def build(rasa_url: str, turns: int) -> Tuple[str, float]:
     return sender, time.monotonic() - started
 
 
-async def long_conversations(servers, short: int = 5, long: int = 500, rounds: int = 3) -> Tuple[List[dict], List[str]]:
+async def long_conversations(servers, short: int = 5, long: int = 500, rounds: int = 3) -> tuple[list[dict], list[str]]:
     """Rows for replies in a `short`-turn and a `long`-turn conversation, through bare Rasa and the web app."""
     rows, lines = [], []
     for turns in (short, long):

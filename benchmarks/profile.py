@@ -13,7 +13,6 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List
 
 from benchmarks.load import through_web_app
 from bot import settings
@@ -35,7 +34,7 @@ def own_time(raw_file: Path) -> Counter:
     return leaves
 
 
-def report(name: str, raw_file: Path, seconds: float) -> List[str]:
+def report(name: str, raw_file: Path, seconds: float) -> list[str]:
     leaves = own_time(raw_file)
     busy = sum(leaves.values())
     lines = [
@@ -46,7 +45,7 @@ def report(name: str, raw_file: Path, seconds: float) -> List[str]:
     return lines
 
 
-async def profile(web_url: str, pids: Dict[str, int], conversations: int = 10, rounds: int = 3) -> List[str]:
+async def profile(web_url: str, pids: dict[str, int], conversations: int = 10, rounds: int = 3) -> list[str]:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     files = {name: OUT_DIR / f"{re.sub(r'[^a-z0-9]+', '-', name.lower())}.txt" for name in pids}
     spies = [

@@ -21,6 +21,7 @@ throwaway SQLite database (ports 5605, 5655, 8605). `soak()` runs against a web 
 
 import argparse
 import asyncio
+import contextlib
 import difflib
 import json
 import random
@@ -29,9 +30,9 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 import websockets
@@ -150,10 +151,10 @@ class Sent:
     client_id: str
     text: str
     kind: str
-    reconnect: Optional[str] = None  # how the page was closed and reopened around this message
+    reconnect: str | None = None  # how the page was closed and reopened around this message
     started: float = 0.0
-    seq: Optional[int] = None  # from the acknowledgement
-    latency: Optional[float] = None  # send to the answer's end (the helplines event), normal exchanges only
+    seq: int | None = None  # from the acknowledgement
+    latency: float | None = None  # send to the answer's end (the helplines event), normal exchanges only
     answered: bool = False  # the page saw the answer
     refused: int = 0  # "slow down" notices (not stored; resent)
     transmitted: bool = False
@@ -162,14 +163,14 @@ class Sent:
 @dataclass
 class ConversationLog:
     index: int
-    address: Optional[str]
-    conversation: Optional[str] = None
-    sent: List[Sent] = field(default_factory=list)
-    seen: Dict[int, dict] = field(default_factory=dict)  # seq -> the message event the page got
+    address: str | None
+    conversation: str | None = None
+    sent: list[Sent] = field(default_factory=list)
+    seen: dict[int, dict] = field(default_factory=dict)  # seq -> the message event the page got
     delivered_twice: int = 0  # the same seq sent to the page again (harmless: the page shows it once)
     stray_helplines: int = 0  # an answer's end when none was awaited
     reconnects: int = 0
-    errors: List[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     last_ack: int = 0
 
     @property
@@ -184,9 +185,9 @@ class SoakPage(ChildPage):
     def __init__(
         self,
         web_url: str,
-        conversation: Optional[str] = None,
+        conversation: str | None = None,
         after: int = 0,
-        address: Optional[str] = None,
+        address: str | None = None,
         record=None,
     ):
         super().__init__(web_url, conversation, after)
@@ -227,11 +228,11 @@ class Child:
         deadline: float,
         reconnects: bool,
         min_interval: float,
-        think: Tuple[float, float],
+        think: tuple[float, float],
     ):
         self.web_url, self.log, self.rng, self.deadline = web_url, log, rng, deadline
         self.reconnects, self.min_interval, self.think = reconnects, min_interval, think
-        self.page: Optional[SoakPage] = None
+        self.page: SoakPage | None = None
         self.risks = 0
         self.last_kind = "ordinary"
         self.next_reconnect = rng.randint(1, 4)
@@ -248,10 +249,8 @@ class Child:
 
     async def close(self) -> None:
         if self.page is not None:
-            try:
+            with contextlib.suppress(Exception):  # a page that is already gone
                 await self.page.socket.close()
-            except Exception:  # noqa: BLE001 - a page that is already gone
-                pass
             self.page = None
 
     async def reopen(self) -> None:
@@ -279,7 +278,7 @@ class Child:
         await self.page.send(item.text, client_id=item.client_id)
 
     # -- what to say
-    def pick(self) -> Tuple[str, str]:
+    def pick(self) -> tuple[str, str]:
         roll = self.rng.random()
         if self.last_kind == "risk":
             return "after_risk", self.rng.choice(AFTER_RISK)
@@ -294,7 +293,7 @@ class Child:
             return "slang", self.rng.choice(SLANG)
         return "ordinary", self.rng.choice(ORDINARY)
 
-    def reconnect_mode(self, kind: str) -> Optional[str]:
+    def reconnect_mode(self, kind: str) -> str | None:
         """Some conversations drop their connection now and then, only around ordinary turns: after a risk
         message the web app is still telling the child about the handoff when the answer's end has come."""
         if not self.reconnects or kind not in ("ordinary", "slang") or self.last_kind not in ("ordinary", "slang"):
@@ -352,7 +351,7 @@ class Child:
         if item.answered and item.reconnect is None:
             item.latency = time.perf_counter() - item.started
 
-    async def handle(self, event: dict, item: Sent) -> Optional[str]:
+    async def handle(self, event: dict, item: Sent) -> str | None:
         """Applies one event to the message awaiting its answer; returns "end" at the answer's end."""
         kind = event.get("type")
         if kind == "ack" and event.get("id") == item.client_id and event.get("seq") is not None:
@@ -425,7 +424,7 @@ class Child:
 
 
 # ---------------------------------------------------------------------------------------------- memory
-def rss_mb(pid: int) -> Optional[float]:
+def rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -435,7 +434,7 @@ def rss_mb(pid: int) -> Optional[float]:
     return None
 
 
-async def sample_rss(pid: int, samples: List[Tuple[float, float]], every: float, stop: asyncio.Event) -> None:
+async def sample_rss(pid: int, samples: list[tuple[float, float]], every: float, stop: asyncio.Event) -> None:
     started = time.monotonic()
     while True:
         value = rss_mb(pid)
@@ -448,7 +447,7 @@ async def sample_rss(pid: int, samples: List[Tuple[float, float]], every: float,
             continue
 
 
-def memory_summary(samples: Sequence[Tuple[float, float]]) -> dict:
+def memory_summary(samples: Sequence[tuple[float, float]]) -> dict:
     """Start and end RSS, and whether it kept growing: the last quarter's median above the second quarter's
     (after warming up) by more than 10% and 20 MB."""
     if len(samples) < 4:
@@ -484,14 +483,14 @@ LOG_SIGNS = {
 }
 
 
-def log_size(path: Optional[Path]) -> int:
+def log_size(path: Path | None) -> int:
     try:
         return path.stat().st_size if path else 0
     except OSError:
         return 0
 
 
-def log_signs(path: Optional[Path], offset: int) -> Counter:
+def log_signs(path: Path | None, offset: int) -> Counter:
     """What the web app logged during the soak (from `offset` on): Rasa time-outs, failed messages, tracebacks."""
     found = Counter()
     if not path:
@@ -512,7 +511,7 @@ def log_signs(path: Optional[Path], offset: int) -> Counter:
 SAFETY_TEXTS = {variant["text"] for variant in web_responses()["web_bot_unavailable"]}
 
 
-def _stored(database_url: str, conversations: List[str]):
+def _stored(database_url: str, conversations: list[str]):
     """The transcript of each conversation, and the texts of the user messages Rasa processed, both in order."""
     engine = make_engine(database_url)
     transcripts, rasa = defaultdict(list), defaultdict(list)
@@ -540,13 +539,13 @@ def _stored(database_url: str, conversations: List[str]):
     return transcripts, rasa
 
 
-def check(database_url: str, logs: List[ConversationLog]) -> dict:
+def check(database_url: str, logs: list[ConversationLog]) -> dict:
     """Everything sent against what is stored: counts and the first few problems found."""
     conversations = [log.conversation for log in logs if log.conversation]
     transcripts, rasa = _stored(database_url, conversations)
     totals = Counter()
-    problems: List[str] = []
-    notes: List[str] = []
+    problems: list[str] = []
+    notes: list[str] = []
 
     def problem(text: str) -> None:
         if len(problems) < 30:
@@ -671,7 +670,7 @@ def check(database_url: str, logs: List[ConversationLog]) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- the run
-def percentile(values: List[float], share: float) -> Optional[float]:
+def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
@@ -683,11 +682,11 @@ class Report:
     seconds: float
     conversations: int
     totals: Counter
-    problems: List[str]
-    latencies: List[float]
+    problems: list[str]
+    latencies: list[float]
     memory: dict
-    errors: List[str]
-    notes: List[str] = field(default_factory=list)
+    errors: list[str]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def lost(self) -> int:
@@ -770,13 +769,13 @@ async def soak(
     database_url: str,
     conversations: int,
     seconds: float,
-    web_pid: Optional[int] = None,
+    web_pid: int | None = None,
     reconnecting_share: float = 0.2,
     min_interval: float = 0.0,
-    think: Tuple[float, float] = (0.1, 0.6),
+    think: tuple[float, float] = (0.1, 0.6),
     own_addresses: bool = False,
-    seed: Optional[int] = None,
-    web_log: Optional[Path] = None,
+    seed: int | None = None,
+    web_log: Path | None = None,
 ) -> Report:
     """Runs the soak against a running web app and checks the result in its database.
 
@@ -792,7 +791,7 @@ async def soak(
         ConversationLog(i, f"127.0.{10 + i // 250}.{1 + i % 250}" if own_addresses else None)
         for i in range(conversations)
     ]
-    samples: List[Tuple[float, float]] = []
+    samples: list[tuple[float, float]] = []
     stop = asyncio.Event()
     sampler = asyncio.ensure_future(sample_rss(web_pid, samples, max(1.0, seconds / 60), stop)) if web_pid else None
     started = time.monotonic()

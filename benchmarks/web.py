@@ -20,10 +20,10 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List
 
 from benchmarks.capacity import CHILD_PAUSE_SECONDS, PACED_STEPS, STEPS, capacity, memory_per_conversation
 from benchmarks.content import publish_to_child
@@ -65,7 +65,7 @@ class Setup:
     servers: Servers
     database_url: str
     # Processes whose memory and profile one instance's figures need (the single instance only).
-    pids: Dict[str, int] = field(default_factory=dict)
+    pids: dict[str, int] = field(default_factory=dict)
 
 
 def add_counsellor(database_url: str) -> None:
@@ -122,7 +122,7 @@ def cluster() -> Iterator[Setup]:
     shutil.rmtree(workdir, ignore_errors=True)  # kept, with the servers' logs, when something failed
 
 
-async def measure(setup: Setup, args, rows: List[dict]) -> None:
+async def measure(setup: Setup, args, rows: list[dict]) -> None:
     """Adds every figure for one setup to `rows` as it is measured; ratios and other figures go in its notes row."""
     servers, notes = setup.servers, []
     rows.append({"setup": setup.name, "notes": notes})
@@ -188,7 +188,7 @@ async def measure(setup: Setup, args, rows: List[dict]) -> None:
             notes.extend(await profile(servers.web_url, setup.pids))
 
 
-def print_table(rows: List[dict]) -> None:
+def print_table(rows: list[dict]) -> None:
     print(f"\n{'setup':<9}{'measure':<52}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>8}")
     for r in rows:
         if "notes" not in r:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
 
 import psycopg2
 import yaml
@@ -49,11 +48,11 @@ class Layout:
     def redis_url(self) -> str:
         return f"redis://{LOOPBACK}:{self.redis}/0"
 
-    def web_url(self, index: Optional[int] = None) -> str:
+    def web_url(self, index: int | None = None) -> str:
         return f"http://{LOOPBACK}:{self.front if index is None else self.web[index]}"
 
 
-def _as_postgres(command: List[str]) -> List[str]:
+def _as_postgres(command: list[str]) -> list[str]:
     # PostgreSQL refuses to run as root; setpriv execs in place, so signals reach the server itself.
     if os.geteuid() != 0:
         return command
@@ -222,7 +221,7 @@ def start_cluster(
     workdir: Path,
     layout: Layout = Layout(),
     model: Path = settings.MODEL_PATH,
-    extra_env: Optional[dict] = None,
+    extra_env: dict | None = None,
     timeout: float = 300,
 ) -> Servers:
     """Starts every part, databases first, and returns them running (stopped again if one fails)."""

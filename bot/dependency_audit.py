@@ -21,10 +21,10 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import yaml
 from packaging.markers import UndefinedEnvironmentName
@@ -51,14 +51,14 @@ class Reviewed:
     source: str
     why_it_does_not_apply: str
     # When the fixed release itself is allowed but needs what is held back: "packaging>=22".
-    fix_needs: Optional[str] = None
+    fix_needs: str | None = None
 
     @property
-    def ids(self) -> Set[str]:
+    def ids(self) -> set[str]:
         return {self.id, *self.aliases}
 
 
-def pinned_versions(lock_file: Path = LOCK_FILE) -> Dict[str, str]:
+def pinned_versions(lock_file: Path = LOCK_FILE) -> dict[str, str]:
     pins = {}
     for line in lock_file.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
@@ -68,7 +68,7 @@ def pinned_versions(lock_file: Path = LOCK_FILE) -> Dict[str, str]:
     return pins
 
 
-def load_reviewed(path: Path = REVIEWED_FILE) -> List[Reviewed]:
+def load_reviewed(path: Path = REVIEWED_FILE) -> list[Reviewed]:
     entries = (yaml.safe_load(path.read_text()) or {}).get("vulnerabilities") or []
     reviewed = []
     for number, entry in enumerate(entries, 1):
@@ -93,9 +93,9 @@ def _applies(requirement: Requirement) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def installed_requirements() -> Dict[str, List[Tuple[str, Requirement]]]:
+def installed_requirements() -> dict[str, list[tuple[str, Requirement]]]:
     """Every requirement of every installed distribution that applies here, by the name of what it requires."""
-    by_name: Dict[str, List[Tuple[str, Requirement]]] = {}
+    by_name: dict[str, list[tuple[str, Requirement]]] = {}
     for dist in metadata.distributions():
         for text in dist.requires or ():
             requirement = Requirement(text)
@@ -104,7 +104,7 @@ def installed_requirements() -> Dict[str, List[Tuple[str, Requirement]]]:
     return by_name
 
 
-def held_back_by(package: str, version: str) -> List[str]:
+def held_back_by(package: str, version: str) -> list[str]:
     """The installed distributions whose requirements rule out `version` of `package` ("rasa (aiohttp<3.10,...)")."""
     return sorted(
         {
@@ -115,7 +115,7 @@ def held_back_by(package: str, version: str) -> List[str]:
     )
 
 
-def holders(entry: Reviewed) -> List[str]:
+def holders(entry: Reviewed) -> list[str]:
     """What keeps the fix out: requirements that rule out the fixed release, or what it needs (`fix_needs`)."""
     held = held_back_by(entry.package, entry.fixed_in)
     if entry.fix_needs:
@@ -128,7 +128,7 @@ def holders(entry: Reviewed) -> List[str]:
     return held
 
 
-def check_reviewed(reviewed: Iterable[Reviewed], pins: Dict[str, str]) -> List[str]:
+def check_reviewed(reviewed: Iterable[Reviewed], pins: dict[str, str]) -> list[str]:
     """What is wrong with the reviewed list: stale entries, and vulnerabilities we could fix by upgrading."""
     problems = []
     for entry in reviewed:
@@ -150,10 +150,10 @@ def check_reviewed(reviewed: Iterable[Reviewed], pins: Dict[str, str]) -> List[s
 @dataclass
 class Audit:
     service: str
-    found: List[dict]  # {"package", "version", "id", "aliases", "fix_versions"}
-    skipped: List[str]
+    found: list[dict]  # {"package", "version", "id", "aliases", "fix_versions"}
+    skipped: list[str]
     total: int = 0
-    error: Optional[str] = None
+    error: str | None = None
 
     @property
     def reached(self) -> bool:
@@ -210,12 +210,12 @@ def parse_report(service: str, report: dict) -> Audit:
     return Audit(service, found, skipped, total=len(report.get("dependencies", ())))
 
 
-def unreviewed(found: Iterable[dict], reviewed: Iterable[Reviewed]) -> List[dict]:
+def unreviewed(found: Iterable[dict], reviewed: Iterable[Reviewed]) -> list[dict]:
     known = set().union(*(entry.ids for entry in reviewed))
     return [vuln for vuln in found if not ({vuln["id"], *vuln["aliases"]} & known)]
 
 
-def describe_reviewed(reviewed: List[Reviewed]) -> str:
+def describe_reviewed(reviewed: list[Reviewed]) -> str:
     lines = [f"Reviewed by hand ({len(reviewed)}, {REVIEWED_FILE.relative_to(ROOT)}):"]
     for entry in reviewed:
         lines.append(
@@ -225,7 +225,7 @@ def describe_reviewed(reviewed: List[Reviewed]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pip-audit", default=str(ROOT / ".venv-audit" / "bin" / "pip-audit"))
     args = parser.parse_args(argv)

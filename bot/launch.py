@@ -13,9 +13,9 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Deque, Dict, List, Optional, Sequence
 
 from bot import settings
 from bot.keys import kept_secret
@@ -35,25 +35,23 @@ RESTART_WINDOW_SECONDS = 300
 @dataclass
 class Server:
     name: str
-    command: List[str]
-    env: Dict[str, str]
+    command: list[str]
+    env: dict[str, str]
     health_url: str
-    log_file: Optional[Path] = None
-    process: Optional[subprocess.Popen] = None
-    restarts: Deque[float] = field(default_factory=deque)
+    log_file: Path | None = None
+    process: subprocess.Popen | None = None
+    restarts: deque[float] = field(default_factory=deque)
 
     def start(self) -> None:
-        output = None
-        if self.log_file is not None:
-            self.log_file.parent.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_file, "ab")
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=settings.PROJECT_ROOT,
-            env=self.env,
-            stdout=output,
-            stderr=subprocess.STDOUT if output else None,
-        )
+        if self.log_file is None:
+            self.process = subprocess.Popen(self.command, cwd=settings.PROJECT_ROOT, env=self.env)
+            return
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        # The server writes to its own copy of the file; ours is closed at once (a restart opened one more before).
+        with open(self.log_file, "ab") as output:
+            self.process = subprocess.Popen(
+                self.command, cwd=settings.PROJECT_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
+            )
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -74,11 +72,11 @@ class Servers:
     rasa_url: str
     action_url: str
     token: str
-    web_url: Optional[str] = None
-    servers: List[Server] = field(default_factory=list)
+    web_url: str | None = None
+    servers: list[Server] = field(default_factory=list)
 
     @property
-    def processes(self) -> List[subprocess.Popen]:
+    def processes(self) -> list[subprocess.Popen]:
         return [server.process for server in self.servers if server.process is not None]
 
     def server(self, name: str) -> Server:
@@ -125,7 +123,7 @@ class Every:
     name: str
     next_run: float = 0.0
 
-    def run_if_due(self, now: Optional[float] = None) -> bool:
+    def run_if_due(self, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         if now < self.next_run:
             return False
@@ -164,7 +162,7 @@ def _answers(url: str) -> None:
         return
 
 
-def wait_until_up(url: str, processes: List[subprocess.Popen], timeout: float) -> None:
+def wait_until_up(url: str, processes: list[subprocess.Popen], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         exited = next((p for p in processes if p.poll() is not None), None)
@@ -178,14 +176,14 @@ def wait_until_up(url: str, processes: List[subprocess.Popen], timeout: float) -
     raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
 
 
-def server_env(extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def server_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
     env = {**os.environ, **QUIET_ENV, **(extra_env or {})}
     env["SANIC_HOST"] = LOOPBACK  # the action server has no --interface option
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.PROJECT_ROOT), env.get("PYTHONPATH")]))
     return env
 
 
-def action_server(port: int, env: Dict[str, str], log_file: Optional[Path], name: str = "action server") -> Server:
+def action_server(port: int, env: dict[str, str], log_file: Path | None, name: str = "action server") -> Server:
     # Rasa SDK's own entry point, as `rasa run actions` calls it, without importing Rasa: up in 1 s, not 3.
     return Server(
         name=name,
@@ -202,8 +200,8 @@ def rasa_server(
     token: str,
     model: Path,
     endpoints: Path,
-    env: Dict[str, str],
-    log_file: Optional[Path],
+    env: dict[str, str],
+    log_file: Path | None,
     name: str = "Rasa server",
 ) -> Server:
     return Server(
@@ -232,9 +230,7 @@ def rasa_server(
     )
 
 
-def web_server(
-    port: int, rasa_url: str, env: Dict[str, str], log_file: Optional[Path], name: str = "web app"
-) -> Server:
+def web_server(port: int, rasa_url: str, env: dict[str, str], log_file: Path | None, name: str = "web app") -> Server:
     return Server(
         name=name,
         command=[sys.executable, "-m", "bot.web", "--host", LOOPBACK, "--port", str(port)],
@@ -261,12 +257,12 @@ def start_servers(
     model: Path = settings.MODEL_PATH,
     rasa_port: int = 5005,
     action_port: int = settings.ACTION_SERVER_PORT,
-    extra_env: Optional[Dict[str, str]] = None,
-    log_dir: Optional[Path] = None,
+    extra_env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
     timeout: float = 180,
-    token: Optional[str] = None,
+    token: str | None = None,
     with_action_server: bool = True,
-    web_port: Optional[int] = None,
+    web_port: int | None = None,
     endpoints: Path = Path("endpoints.yml"),
 ) -> Servers:
     """Starts the servers, waits until they answer, and returns them running.
@@ -279,7 +275,7 @@ def start_servers(
     token = token or rasa_token()
     env = server_env(extra_env)
 
-    def log(name: str) -> Optional[Path]:
+    def log(name: str) -> Path | None:
         return log_dir / f"{name}.log" if log_dir else None
 
     servers = Servers(

@@ -3,7 +3,6 @@
 import os
 import tempfile
 from pathlib import Path
-from typing import List
 
 import pytest
 import yaml
@@ -17,7 +16,7 @@ pytest_plugins = ["tests.postgres_server"]
 os.environ.setdefault("BOT_VAR_DIR", tempfile.mkdtemp(prefix="bot-var-"))
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-_summaries: List[str] = []
+_summaries: list[str] = []
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected
@@ -44,6 +43,6 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def domain_intents() -> List[str]:
+def domain_intents() -> list[str]:
     with open(PROJECT_ROOT / "domain" / "core.yml", encoding="utf-8") as handle:
         return yaml.safe_load(handle)["intents"]

@@ -6,14 +6,15 @@ the servers of every session- or module-wide fixture that the collected tests ne
 servers from here, waiting for them if they are still starting (or starting them then, if nothing began them).
 """
 
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Dict, Generator, Iterable, TypeVar
+from typing import TypeVar
 
 Started = TypeVar("Started")
 
-_starters: Dict[str, Callable] = {}
+_starters: dict[str, Callable] = {}
 _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-start")
-_begun: Dict[str, Future] = {}
+_begun: dict[str, Future] = {}
 
 
 def register(fixture_name: str) -> Callable[[Callable[[], Started]], Callable[[], Started]]:

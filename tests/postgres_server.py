@@ -7,10 +7,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 from pytest_postgresql.janitor import DatabaseJanitor
@@ -39,14 +39,14 @@ def _runs_as_root() -> bool:
     return os.geteuid() == 0
 
 
-def _as_cluster_owner(args: List[str]) -> List[str]:
+def _as_cluster_owner(args: list[str]) -> list[str]:
     # initdb and pg_ctl refuse to run as root, which is how CI runs.
     if _runs_as_root():
         return ["runuser", "-u", SUPERUSER, "--", *args]
     return args
 
 
-def _run(args: List[str], workdir: Path) -> None:
+def _run(args: list[str], workdir: Path) -> None:
     result = subprocess.run(_as_cluster_owner([str(arg) for arg in args]), cwd=workdir, capture_output=True, text=True)
     if result.returncode != 0:
         log = workdir / "server.log"

@@ -4,9 +4,9 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
 
 import pytest
 
@@ -22,7 +22,7 @@ def _free_port() -> int:
 @dataclass
 class RedisServer:
     port: int = field(default_factory=_free_port)
-    process: Optional[subprocess.Popen] = None
+    process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:

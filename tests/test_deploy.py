@@ -3,7 +3,7 @@ command it runs is a module the image has, Rasa's endpoints are the project's wi
 Service reaches a port its pods listen on."""
 
 import importlib.util
-from typing import Dict, Iterator, List
+from collections.abc import Iterator
 
 import yaml
 
@@ -12,7 +12,7 @@ from tests.conftest import PROJECT_ROOT
 MANIFEST = PROJECT_ROOT / "deploy" / "kubernetes.yaml"
 
 
-def documents() -> List[dict]:
+def documents() -> list[dict]:
     with open(MANIFEST, encoding="utf-8") as handle:
         return [document for document in yaml.safe_load_all(handle) if document]
 
@@ -44,7 +44,7 @@ def test_rasa_gets_the_projects_endpoints_with_the_redis_lock_store():
 
 
 def test_each_service_reaches_a_port_its_pods_listen_on():
-    listening: Dict[str, set] = {}
+    listening: dict[str, set] = {}
     for document in documents():
         if document["kind"] == "Deployment":
             app = document["spec"]["selector"]["matchLabels"]["app"]

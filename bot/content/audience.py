@@ -1,9 +1,8 @@
 """Turns what a child says about where they live and how old they are into a region and an age band."""
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import yaml
 
@@ -35,19 +34,19 @@ NUMBER_WORDS = {
 }
 
 
-@lru_cache(maxsize=None)
-def region_names() -> Dict[str, List[str]]:
+@cache
+def region_names() -> dict[str, list[str]]:
     """Region code -> the names people type for it."""
     with open(REGION_NAMES_FILE, encoding="utf-8") as handle:
         return {region: [name.lower() for name in names] for region, names in yaml.safe_load(handle).items()}
 
 
-@lru_cache(maxsize=None)
-def _region_by_name() -> Dict[str, str]:
+@cache
+def _region_by_name() -> dict[str, str]:
     return {name: region for region, names in region_names().items() for name in names}
 
 
-def region_for(text: Optional[str]) -> Optional[str]:
+def region_for(text: str | None) -> str | None:
     """The region code for a country name or a sentence naming one; None if nothing is named."""
     if not text:
         return None
@@ -63,14 +62,14 @@ def region_for(text: Optional[str]) -> Optional[str]:
     return None
 
 
-def region_for_country_entity(value: Optional[str]) -> Optional[str]:
+def region_for_country_entity(value: str | None) -> str | None:
     """A country entity always names somewhere: a place we have no list for is "elsewhere"."""
     if not value:
         return None
     return region_for(value) or ELSEWHERE
 
 
-def age_from(text: Optional[str]) -> Optional[int]:
+def age_from(text: str | None) -> int | None:
     if not text:
         return None
     lowered = str(text).lower()
@@ -83,7 +82,7 @@ def age_from(text: Optional[str]) -> Optional[int]:
     return None
 
 
-def age_band_for(age: Optional[int]) -> Optional[str]:
+def age_band_for(age: int | None) -> str | None:
     if age is None or age < 4 or age > 99:
         return None
     if age <= OLDEST_CHILD:

@@ -3,9 +3,8 @@ the services of the facts file. The database starts from it, and the bot falls b
 published content can be read at all.
 """
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import yaml
 
@@ -18,13 +17,13 @@ WEB_MESSAGES_FILE = Path(__file__).with_name("web_messages.yml")
 WEB_TOPIC = "web"
 
 
-def _responses_in(path: Path) -> Dict[str, List[dict]]:
+def _responses_in(path: Path) -> dict[str, list[dict]]:
     with open(path, encoding="utf-8") as handle:
         return (yaml.safe_load(handle) or {}).get("responses") or {}
 
 
-@lru_cache(maxsize=None)
-def bundled_responses() -> Dict[str, Tuple[str, List[dict]]]:
+@cache
+def bundled_responses() -> dict[str, tuple[str, list[dict]]]:
     """Response name -> (topic, variants), the topic taken from the file (responses_<topic>.yml)."""
     found = {}
     for path in sorted(DOMAIN_DIR.glob("responses_*.yml")):
@@ -46,8 +45,8 @@ def service_body(region: str, list_name: str, entry: dict, checked_on) -> dict:
     return body
 
 
-@lru_cache(maxsize=None)
-def bundled_services() -> Dict[str, dict]:
+@cache
+def bundled_services() -> dict[str, dict]:
     """Service id -> entry, in the facts file's order; a verified entry counts as checked on the file's date."""
     facts = load_facts()
     checked = facts["meta"]["checked"]

@@ -7,7 +7,6 @@ a service, the contacts as they would be after it).
 
 import re
 from datetime import date
-from typing import Dict, List, Optional
 
 from bot.content.bundle import WEB_TOPIC
 from bot.content.facts import CONTACT_FIELDS, REGIONS, SERVICE_LISTS, facts_from_services, verified_contacts
@@ -22,7 +21,7 @@ HTTPS = re.compile(r"^https://[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 PHONE_CHARACTERS = re.compile(r"^[\d +()\-–]+(\s*\(.*\))?(\s+or\s+[\d +()\-]+)*$")
 
 
-def response_problems(name: str, topic: str, variants: List[dict], contacts: Dict[str, str]) -> List[str]:
+def response_problems(name: str, topic: str, variants: list[dict], contacts: dict[str, str]) -> list[str]:
     """Each problem as a sentence staff can act on, with the variant it is in."""
     known = {**contacts, **WEB_RUNTIME_VALUES} if topic == WEB_TOPIC else contacts
     problems = []
@@ -43,7 +42,7 @@ def response_problems(name: str, topic: str, variants: List[dict], contacts: Dic
     return problems
 
 
-def _checked_on_problem(value, today: date) -> Optional[str]:
+def _checked_on_problem(value, today: date) -> str | None:
     try:
         checked = date.fromisoformat(str(value))
     except ValueError:
@@ -51,7 +50,7 @@ def _checked_on_problem(value, today: date) -> Optional[str]:
     return "The date it was checked is in the future." if checked > today else None
 
 
-def service_problems(entry: dict, today: Optional[date] = None) -> List[str]:
+def service_problems(entry: dict, today: date | None = None) -> list[str]:
     problems = []
     if not SERVICE_ID.fullmatch(str(entry.get("id") or "")):
         problems.append("The id must be 3 to 64 lower-case letters, digits and dashes.")
@@ -85,8 +84,8 @@ def service_problems(entry: dict, today: Optional[date] = None) -> List[str]:
 
 
 def facts_lost(
-    services: Dict[str, dict], responses: Dict[str, List[dict]], before: Optional[Dict[str, str]] = None
-) -> List[str]:
+    services: dict[str, dict], responses: dict[str, list[dict]], before: dict[str, str] | None = None
+) -> list[str]:
     """Responses that would name a fact these services no longer give (removed or not checked)."""
     contacts = verified_contacts(facts_from_services(services))
     problems = []

@@ -5,9 +5,9 @@ placeholder such as ``{uk_childline_phone}`` (entry id ``uk-childline``, field `
 which the bot fills from the published facts when it sends the message (bot/content/nlg.py).
 """
 
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Dict, Iterator, Tuple
 
 import yaml
 
@@ -18,7 +18,7 @@ SERVICE_LISTS = ("emergency", "report", "remove_images", "helplines", "adults")
 CONTACT_FIELDS = ("phone", "text", "url", "email")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_facts(path: Path = FACTS_FILE) -> dict:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -28,7 +28,7 @@ def placeholder_name(entry_id: str, field: str) -> str:
     return f"{entry_id}_{field}".replace("-", "_")
 
 
-def iter_entries(facts: dict) -> Iterator[Tuple[str, str, dict]]:
+def iter_entries(facts: dict) -> Iterator[tuple[str, str, dict]]:
     """Yields (region, list name, entry) for every service in the facts file."""
     for region, services in facts["countries"].items():
         for list_name in SERVICE_LISTS:
@@ -36,7 +36,7 @@ def iter_entries(facts: dict) -> Iterator[Tuple[str, str, dict]]:
                 yield region, list_name, entry
 
 
-def verified_contacts(facts: dict = None) -> Dict[str, str]:
+def verified_contacts(facts: dict = None) -> dict[str, str]:
     """Maps placeholder name to value for every contact detail that may be shown to a child.
 
     An entry with ``verified`` other than ``true`` is left out whole; values under an
@@ -54,7 +54,7 @@ def verified_contacts(facts: dict = None) -> Dict[str, str]:
     return contacts
 
 
-def unshowable_values(facts: dict = None) -> Dict[str, str]:
+def unshowable_values(facts: dict = None) -> dict[str, str]:
     """Values that must never reach a child: contacts of unverified entries and unconfirmed blocks."""
     facts = facts or load_facts()
     hidden = {}
@@ -68,12 +68,12 @@ def unshowable_values(facts: dict = None) -> Dict[str, str]:
     return hidden
 
 
-def facts_from_services(services: Dict[str, dict]) -> dict:
+def facts_from_services(services: dict[str, dict]) -> dict:
     """Services as the editor stores them (id -> entry), in the facts file's shape.
 
     An entry counts as verified only when a person has checked it: ``verified`` and a ``checked_on`` date.
     """
-    countries: Dict[str, Dict[str, list]] = {}
+    countries: dict[str, dict[str, list]] = {}
     for entry in services.values():
         lists = countries.setdefault(entry["region"], {})
         shown = {**entry, "verified": entry.get("verified") is True and bool(entry.get("checked_on"))}

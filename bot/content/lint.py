@@ -6,10 +6,10 @@ offenders) and, later, live in the staff editor through ``lint_variant``.
 
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
 
 import textstat
 import yaml
@@ -41,24 +41,24 @@ class Problem:
         return f"{self.response}[{self.variant}] {self.rule}: {self.detail}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules(path: Path = RULES_FILE) -> dict:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
-def _condition(variant: dict, slot: str) -> Optional[str]:
+def _condition(variant: dict, slot: str) -> str | None:
     for condition in variant.get("condition") or []:
         if condition.get("name") == slot:
             return condition.get("value")
     return None
 
 
-def age_band_of(variant: dict) -> Optional[str]:
+def age_band_of(variant: dict) -> str | None:
     return _condition(variant, "age_band")
 
 
-def reading_band(name: str, variant: dict, variants: List[dict]) -> Optional[str]:
+def reading_band(name: str, variant: dict, variants: list[dict]) -> str | None:
     """ "child" when a child of 12 or under may be shown this variant, else its own age band.
 
     A child sees the response's `age_band: child` variant if it has one; otherwise every
@@ -80,7 +80,7 @@ def readable_text(text: str) -> str:
     return PHONE.sub("it", text)
 
 
-def sentences(text: str) -> List[str]:
+def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(readable_text(text)) if WORD.search(s)]
 
 
@@ -93,7 +93,7 @@ def _forgiven(lowered: str, start: int, negations: Iterable[str]) -> bool:
     return any(re.search(rf"\b{re.escape(word)}$", before) for word in negations)
 
 
-def forbidden_phrases(text: str) -> List[Tuple[str, str]]:
+def forbidden_phrases(text: str) -> list[tuple[str, str]]:
     """(rule, matched words) for every forbidden phrase in the text."""
     lowered = text.lower().replace("’", "'")
     found = []
@@ -110,7 +110,7 @@ def _host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def literal_contacts(text: str, known_facts: Dict[str, str]) -> List[str]:
+def literal_contacts(text: str, known_facts: dict[str, str]) -> list[str]:
     """Numbers, addresses and emails written into the text instead of named as facts.
 
     A service whose name is its web address ("Hotline.ie", "Cybertip.ca") may be named
@@ -124,8 +124,8 @@ def literal_contacts(text: str, known_facts: Dict[str, str]) -> List[str]:
 
 
 def lint_text(
-    text: str, age_band: Optional[str] = None, known_facts: Optional[Dict[str, str]] = None
-) -> List[Tuple[str, str, float]]:
+    text: str, age_band: str | None = None, known_facts: dict[str, str] | None = None
+) -> list[tuple[str, str, float]]:
     """(rule, detail, excess) for each problem in one piece of text a child will read."""
     rules = load_rules()
     known_facts = verified_contacts() if known_facts is None else known_facts
@@ -167,8 +167,8 @@ def lint_text(
 
 
 def lint_variant(
-    name: str, index: int, variant: dict, variants: List[dict], known_facts: Optional[Dict[str, str]] = None
-) -> List[Problem]:
+    name: str, index: int, variant: dict, variants: list[dict], known_facts: dict[str, str] | None = None
+) -> list[Problem]:
     band = reading_band(name, variant, variants)
     problems = [
         Problem(name, index, rule, detail, excess)
@@ -182,7 +182,7 @@ def lint_variant(
     return problems
 
 
-def load_responses(domain_dir: Path = DOMAIN_DIR) -> Dict[str, List[dict]]:
+def load_responses(domain_dir: Path = DOMAIN_DIR) -> dict[str, list[dict]]:
     responses = {}
     for path in sorted(domain_dir.glob("*.yml")):
         with open(path, encoding="utf-8") as handle:
@@ -190,7 +190,7 @@ def load_responses(domain_dir: Path = DOMAIN_DIR) -> Dict[str, List[dict]]:
     return responses
 
 
-def lint_responses(responses: Dict[str, List[dict]]) -> List[Problem]:
+def lint_responses(responses: dict[str, list[dict]]) -> list[Problem]:
     known = verified_contacts()
     problems = []
     for name, variants in responses.items():
@@ -199,7 +199,7 @@ def lint_responses(responses: Dict[str, List[dict]]) -> List[Problem]:
     return problems
 
 
-def report(problems: List[Problem], limit: int = 25) -> str:
+def report(problems: list[Problem], limit: int = 25) -> str:
     worst = sorted(problems, key=lambda p: p.excess, reverse=True)[:limit]
     lines = [f"{len(problems)} content problem(s); the worst first:"]
     lines += [f"  {problem}" for problem in worst]

@@ -7,7 +7,7 @@ retraining and no restart. The model's own domain responses fill any gap.
 """
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(
-        self, endpoint_config=None, domain: Optional[Domain] = None, content: Optional[PublishedContent] = None
+        self, endpoint_config=None, domain: Domain | None = None, content: PublishedContent | None = None
     ) -> None:
         super().__init__(dict(domain.responses) if domain else {})
         self.trained_responses = dict(self.responses)
@@ -29,12 +29,12 @@ class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
 
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
-    ) -> Optional[Dict[str, Any]]:
+    ) -> dict[str, Any] | None:
         return self.generate_from_slots(utter_action, tracker.current_slot_values(), output_channel, **kwargs)
 
     def generate_from_slots(
-        self, utter_action: str, filled_slots: Dict[str, Any], output_channel: str, **kwargs: Any
-    ) -> Optional[Dict[str, Any]]:
+        self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
         content = self.content.current()
         for source in (content.responses, self.trained_responses):
             variants = self._sendable(source.get(utter_action), content.contacts)
@@ -48,8 +48,8 @@ class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
         return super().generate_from_slots(utter_action, filled_slots, output_channel, **{**kwargs, **content.contacts})
 
     def _fill_response(
-        self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None, **kwargs: Any
-    ) -> Dict[str, Any]:
+        self, response: dict[str, Any], filled_slots: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Fills {name} placeholders in the text and button titles only, facts over slots.
 
         Rasa's own filling would also read a button's payload (`/tell_age{"age": "15"}`) as
@@ -63,6 +63,6 @@ class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
         return response
 
     @staticmethod
-    def _sendable(variants: Optional[List[dict]], contacts: Dict[str, str]) -> List[dict]:
+    def _sendable(variants: list[dict] | None, contacts: dict[str, str]) -> list[dict]:
         """Variants whose every fact is a published, checked contact: a missing number is never sent as {code}."""
         return [variant for variant in variants or [] if placeholders(variant) <= contacts.keys()]

@@ -15,7 +15,6 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,12 +35,12 @@ class Content:
     """One release: every response's variants and every service, and the contacts a child may see."""
 
     release: int
-    responses: Dict[str, List[dict]]
-    services: Dict[str, dict]
-    contacts: Dict[str, str] = field(default_factory=dict)
+    responses: dict[str, list[dict]]
+    services: dict[str, dict]
+    contacts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, release: int, responses: Dict[str, List[dict]], services: Dict[str, dict]) -> "Content":
+    def build(cls, release: int, responses: dict[str, list[dict]], services: dict[str, dict]) -> "Content":
         # What the project ships fills any gap, so a response added to the domain since works at once.
         bundle = bundled()
         responses = {**bundle.responses, **responses} if release else responses
@@ -63,7 +62,7 @@ class Content:
         return cls.build(int(data["release"]), data["responses"], data["services"])
 
 
-_BUNDLED: Optional[Content] = None
+_BUNDLED: Content | None = None
 
 
 def bundled() -> Content:
@@ -85,7 +84,7 @@ def write_snapshot(path: Path, content: Content) -> None:
     os.replace(temporary, path)
 
 
-def read_snapshot(path: Path) -> Optional[Content]:
+def read_snapshot(path: Path) -> Content | None:
     try:
         return Content.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError):
@@ -97,18 +96,18 @@ class PublishedContent:
 
     def __init__(
         self,
-        database_url: Optional[str] = None,
-        snapshot_file: Optional[Path] = None,
-        poll_seconds: Optional[float] = None,
+        database_url: str | None = None,
+        snapshot_file: Path | None = None,
+        poll_seconds: float | None = None,
     ):
         self.database_url = database_url or settings.DATABASE_URL
         self.engine = None
         self.snapshot_file = Path(snapshot_file or settings.CONTENT_SNAPSHOT_FILE)
         self.poll_seconds = settings.CONTENT_POLL_SECONDS if poll_seconds is None else poll_seconds
-        self._content: Optional[Content] = None
+        self._content: Content | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     def current(self) -> Content:
         if self._content is None:
@@ -169,7 +168,7 @@ class PublishedContent:
             self.engine.dispose()
 
 
-_SHARED: Optional[PublishedContent] = None
+_SHARED: PublishedContent | None = None
 
 
 def published() -> PublishedContent:

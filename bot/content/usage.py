@@ -1,9 +1,8 @@
 """Where the bot uses each response: the rules and stories (data/) that name it, and the web app."""
 
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Dict, List
 
 import yaml
 
@@ -24,8 +23,8 @@ def _steps(path: Path):
                     yield kind[:-1] if kind == "rules" else "story", title, step["action"], path
 
 
-@lru_cache(maxsize=None)
-def usage() -> Dict[str, List[str]]:
+@cache
+def usage() -> dict[str, list[str]]:
     """Response name -> sentences such as "rule 'Say sorry and hand over' (data/rules/risk.yml)"."""
     found = defaultdict(list)
     for path in sorted(DATA_DIR.glob("*/*.yml")):

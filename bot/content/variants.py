@@ -4,7 +4,7 @@ the web app and the editor's preview, so what staff preview is what a child sees
 
 import itertools
 import re
-from typing import Dict, Iterable, List, Optional, Set
+from collections.abc import Iterable
 
 from rasa.core.nlg.generator import ResponseVariationFilter
 
@@ -29,22 +29,22 @@ SLOT_CASES = [
 ]
 
 
-def profile_slots(age_band: Optional[str], region: Optional[str]) -> Dict[str, Optional[str]]:
+def profile_slots(age_band: str | None, region: str | None) -> dict[str, str | None]:
     """The slots a child with this age band and region has (adults get the adult routes)."""
     return {"age_band": age_band, "country": region or "uk", "audience": "adult" if age_band == "adult" else "young"}
 
 
-def candidates(variants: List[dict], slots: Dict[str, object], channel: str = CHANNEL) -> List[dict]:
+def candidates(variants: list[dict], slots: dict[str, object], channel: str = CHANNEL) -> list[dict]:
     """The variants Rasa would choose among for these slots (it picks one at random)."""
     return ResponseVariationFilter({"_": variants}).responses_for_utter_action("_", channel, slots)
 
 
-def placeholders(variant: dict) -> Set[str]:
+def placeholders(variant: dict) -> set[str]:
     texts = [variant.get("text") or ""] + [button.get("title", "") for button in variant.get("buttons") or []]
     return {name for text in texts for name in PLACEHOLDER.findall(text)}
 
 
-def fill(text: str, values: Dict[str, str]) -> str:
+def fill(text: str, values: dict[str, str]) -> str:
     """The text with each {placeholder} replaced; one without a value is left as it is."""
 
     def value_of(match) -> str:
@@ -54,7 +54,7 @@ def fill(text: str, values: Dict[str, str]) -> str:
     return PLACEHOLDER.sub(value_of, text)
 
 
-def coverage_problems(variants: List[dict], cases: Iterable[Dict[str, object]] = SLOT_CASES) -> List[str]:
+def coverage_problems(variants: list[dict], cases: Iterable[dict[str, object]] = SLOT_CASES) -> list[str]:
     """Where a child would get no variant, or a random one of several: both are mistakes."""
     problems = []
     for slots in cases:

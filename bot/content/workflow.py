@@ -8,7 +8,6 @@ CONTENT_POLL_SECONDS (bot/content/published.py).
 
 import json
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -41,16 +40,16 @@ class ChangeRefused(Exception):
 class Live:
     """Everything children are shown now, by item."""
 
-    responses: Dict[str, List[dict]]
-    services: Dict[str, dict]
-    topics: Dict[Tuple[str, str], str]
+    responses: dict[str, list[dict]]
+    services: dict[str, dict]
+    topics: dict[tuple[str, str], str]
 
     @property
-    def contacts(self) -> Dict[str, str]:
+    def contacts(self) -> dict[str, str]:
         return verified_contacts(facts_from_services(self.services))
 
 
-def _label(item: ContentItem, number: Optional[int] = None) -> str:
+def _label(item: ContentItem, number: int | None = None) -> str:
     return f"{item.kind.value}:{item.key}" + (f" v{number}" if number else "")
 
 
@@ -65,13 +64,13 @@ def body_of(version: ContentVersion):
     return json.loads(version.body)
 
 
-def item_by_key(session: Session, kind: str, key: str) -> Optional[ContentItem]:
+def item_by_key(session: Session, kind: str, key: str) -> ContentItem | None:
     return session.scalars(
         sa.select(ContentItem).where(ContentItem.kind == ContentKind(kind), ContentItem.key == key)
     ).first()
 
 
-def versions_of(session: Session, item: ContentItem) -> List[ContentVersion]:
+def versions_of(session: Session, item: ContentItem) -> list[ContentVersion]:
     return list(
         session.scalars(
             sa.select(ContentVersion).where(ContentVersion.item_id == item.id).order_by(ContentVersion.number.desc())
@@ -79,7 +78,7 @@ def versions_of(session: Session, item: ContentItem) -> List[ContentVersion]:
     )
 
 
-def live_version(session: Session, item: ContentItem) -> Optional[ContentVersion]:
+def live_version(session: Session, item: ContentItem) -> ContentVersion | None:
     return session.get(ContentVersion, item.live_version_id) if item.live_version_id else None
 
 
@@ -97,7 +96,7 @@ def live(session: Session) -> Live:
     return Live(responses, services, topics)
 
 
-def problems_with(session: Session, item: ContentItem, body, now_live: Optional[Live] = None) -> List[str]:
+def problems_with(session: Session, item: ContentItem, body, now_live: Live | None = None) -> list[str]:
     """Everything that stops this body from going live, against the content that is live now."""
     now_live = now_live or live(session)
     if item.kind == ContentKind.RESPONSE:
@@ -107,7 +106,7 @@ def problems_with(session: Session, item: ContentItem, body, now_live: Optional[
     return problems + facts_lost(services, now_live.responses, before=now_live.contacts)
 
 
-def _release(session: Session, user: Optional[User], summary: str) -> ContentRelease:
+def _release(session: Session, user: User | None, summary: str) -> ContentRelease:
     now_live = live(session)
     content = Content(0, now_live.responses, now_live.services)
     release = ContentRelease(created_at=utc_now(), user_id=user.id if user else None, summary=summary, snapshot="{}")
@@ -118,7 +117,7 @@ def _release(session: Session, user: Optional[User], summary: str) -> ContentRel
 
 
 def _new_version(
-    session: Session, item: ContentItem, body, status: VersionStatus, author: Optional[User], **fields
+    session: Session, item: ContentItem, body, status: VersionStatus, author: User | None, **fields
 ) -> ContentVersion:
     number = (
         session.scalar(sa.select(sa.func.max(ContentVersion.number)).where(ContentVersion.item_id == item.id)) or 0
@@ -139,7 +138,7 @@ def _new_version(
     return version
 
 
-def _go_live(session: Session, item: ContentItem, version: ContentVersion, user: Optional[User]) -> None:
+def _go_live(session: Session, item: ContentItem, version: ContentVersion, user: User | None) -> None:
     version.status = VersionStatus.PUBLISHED
     version.publisher_id = user.id if user else None
     version.published_at = utc_now()
@@ -175,7 +174,7 @@ def import_bundle(session: Session) -> int:
     return len(added)
 
 
-def open_change(session: Session, user_id: int, kind: str, key: str, topic: Optional[str] = None) -> int:
+def open_change(session: Session, user_id: int, kind: str, key: str, topic: str | None = None) -> int:
     """The id of the person's open change to this item, or of a new draft from the live version.
 
     One change at a time per item: a second person reviews it rather than writing another.
@@ -218,14 +217,14 @@ def open_change(session: Session, user_id: int, kind: str, key: str, topic: Opti
     return version.id
 
 
-def _version(session: Session, version_id: int) -> Tuple[ContentVersion, ContentItem]:
+def _version(session: Session, version_id: int) -> tuple[ContentVersion, ContentItem]:
     version = session.get(ContentVersion, version_id)
     if version is None:
         raise ChangeRefused("That version does not exist.")
     return version, session.get(ContentItem, version.item_id)
 
 
-def _own_draft(session: Session, user: User, version_id: int) -> Tuple[ContentVersion, ContentItem]:
+def _own_draft(session: Session, user: User, version_id: int) -> tuple[ContentVersion, ContentItem]:
     version, item = _version(session, version_id)
     if version.author_id != user.id:
         raise ChangeRefused("Only the person who wrote this change can edit it.")
@@ -234,7 +233,7 @@ def _own_draft(session: Session, user: User, version_id: int) -> Tuple[ContentVe
     return version, item
 
 
-def save_draft(session: Session, user_id: int, version_id: int, body, note: str) -> List[str]:
+def save_draft(session: Session, user_id: int, version_id: int, body, note: str) -> list[str]:
     """Saves the draft as it is, problems and all; returns the problems still in it."""
     user = _editor(session, user_id)
     version, item = _own_draft(session, user, version_id)
@@ -258,7 +257,7 @@ def submit(session: Session, user_id: int, version_id: int) -> None:
     audit.record(session, user, "content.submit", _label(item, version.number))
 
 
-def _review(session: Session, user_id: int, version_id: int) -> Tuple[User, ContentVersion, ContentItem]:
+def _review(session: Session, user_id: int, version_id: int) -> tuple[User, ContentVersion, ContentItem]:
     user = _editor(session, user_id)
     version, item = _version(session, version_id)
     if version.status != VersionStatus.IN_REVIEW:

@@ -1,7 +1,5 @@
 """Published content out to YAML (for version control) and back in, as changes that still need review."""
 
-from typing import Dict, List
-
 import yaml
 from sqlalchemy.orm import Session
 
@@ -16,18 +14,18 @@ FORMAT_VERSION = 1
 
 def export_yaml(session: Session) -> str:
     now_live = workflow.live(session)
-    by_topic: Dict[str, Dict[str, List[dict]]] = {}
+    by_topic: dict[str, dict[str, list[dict]]] = {}
     for name, variants in now_live.responses.items():
         by_topic.setdefault(now_live.topics[("response", name)], {})[name] = variants
-    services: Dict[str, List[dict]] = {}
-    for key, entry in now_live.services.items():
+    services: dict[str, list[dict]] = {}
+    for entry in now_live.services.values():
         services.setdefault(entry["region"], []).append(entry)
     document = {"format": FORMAT_VERSION, "responses": by_topic, "services": services}
     header = "# Published content of the help assistant, exported from the staff editor.\n"
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-def import_yaml(session: Session, user_id: int, text: str) -> Dict[str, List[str]]:
+def import_yaml(session: Session, user_id: int, text: str) -> dict[str, list[str]]:
     """Opens a change for each item that differs from what is live, and submits those that pass the checks.
 
     Nothing goes live from an import: a second person reviews each change as usual.

@@ -6,7 +6,7 @@ other emoji-only message becomes `only_emoji`, which gets a gentle question in w
 of a means of harm are the risk detector's (bot/risk/emoji.py), which runs after this and wins.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -41,7 +41,7 @@ class EmojiOnlyIntent(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

@@ -1,13 +1,13 @@
 """Scores intent classification on a held-out set and names the pairs it confuses."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-Example = Tuple[str, str]  # (message, expected intent)
+Example = tuple[str, str]  # (message, expected intent)
 
 
 @dataclass
@@ -16,8 +16,8 @@ class IntentReport:
     correct: int = 0
     # (expected, predicted) -> count, for the wrong ones only
     confusions: Counter = field(default_factory=Counter)
-    per_intent: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # intent -> (correct, total)
-    misses: List[Tuple[str, str, str]] = field(default_factory=list)  # (message, expected, predicted)
+    per_intent: dict[str, tuple[int, int]] = field(default_factory=dict)  # intent -> (correct, total)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)  # (message, expected, predicted)
 
     @property
     def accuracy(self) -> float:
@@ -32,14 +32,14 @@ class IntentReport:
         return "\n".join(lines)
 
 
-def load_examples(path: Path) -> List[Example]:
+def load_examples(path: Path) -> list[Example]:
     data = load_data(str(path))
     return [(message.get("text"), message.get("intent")) for message in data.intent_examples]
 
 
-def evaluate(examples: List[Example], predict: Callable[[str], str]) -> IntentReport:
+def evaluate(examples: list[Example], predict: Callable[[str], str]) -> IntentReport:
     report = IntentReport()
-    per_intent: Dict[str, List[int]] = {}
+    per_intent: dict[str, list[int]] = {}
     for text, expected in examples:
         predicted = predict(text)
         counts = per_intent.setdefault(expected, [0, 0])

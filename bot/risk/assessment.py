@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import List, Tuple
 
 KINDS = ("suicide", "self_harm", "offender_danger", "abuse_disclosure", "none")
 ABOUT = ("self", "friend")
@@ -53,10 +52,10 @@ class RiskAssessment:
     kind: str = "none"
     about: str = "self"
     manipulation: bool = False
-    evidence: Tuple[Evidence, ...] = field(default_factory=tuple)
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
 
     @property
-    def evidence_words(self) -> List[str]:
+    def evidence_words(self) -> list[str]:
         """The words that gave the risk away, as a counsellor's queue shows them."""
         return [item.words for item in self.evidence]
 

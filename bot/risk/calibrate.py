@@ -9,8 +9,8 @@ Never run it on a blind set: a threshold chosen on a set makes that set a develo
 
 import itertools
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.risk.assessment import RiskAssessment, RiskLevel
 from bot.risk.detector import _assess, warm_up
@@ -29,10 +29,10 @@ class Read:
     example: Example
     verdict: RiskAssessment
     rules_read_it: bool
-    reading: Optional[Reading]
+    reading: Reading | None
 
 
-def read_set(name: str) -> List[Read]:
+def read_set(name: str) -> list[Read]:
     reads = []
     for example in load_examples(DATA_DIR / name):
         verdict, rules_read_it = _assess(example.text, example.history)
@@ -40,7 +40,7 @@ def read_set(name: str) -> List[Read]:
     return reads
 
 
-def report_for(reads: Sequence[Read], raise_at: Dict[RiskLevel, float], overrule_at: Dict[RiskLevel, float]) -> Report:
+def report_for(reads: Sequence[Read], raise_at: dict[RiskLevel, float], overrule_at: dict[RiskLevel, float]) -> Report:
     report = Report("")
     for read in reads:
         result = combine(read.verdict, read.reading, read.rules_read_it, raise_at, overrule_at)
@@ -48,13 +48,18 @@ def report_for(reads: Sequence[Read], raise_at: Dict[RiskLevel, float], overrule
     return report
 
 
-def score(reports: Sequence[Report]) -> Optional[Tuple]:
+def score(reports: Sequence[Report]) -> tuple | None:
     """Higher is better; None when false alarms are over the limit on any set."""
     if any(report.false_positive_rate > MAX_FALSE_POSITIVE_RATE for report in reports):
         return None
     called_none = sum(len(report.serious_missed_as_none) for report in reports)
     recall = sum(report.recall(level) for report in reports for level in (IMMINENT, HIGH, CONCERN))
     return -called_none, round(recall, 4)
+
+
+def _figures(report: Report) -> str:
+    recalls = "/".join(f"{report.recall(level):.2f}" for level in (IMMINENT, HIGH, CONCERN))
+    return f"{recalls} fa {report.false_positive_rate:.3f} none {len(report.serious_missed_as_none)}"
 
 
 def main() -> int:
@@ -72,15 +77,10 @@ def main() -> int:
             if found is not None:
                 results.append((found, raise_at, overrule, reports))
     results.sort(key=lambda item: item[0], reverse=True)
-    for found, raise_at, overrule, reports in results[:15]:
-        figures = "  ".join(
-            f"{name}: {r.recall(IMMINENT):.2f}/{r.recall(HIGH):.2f}/{r.recall(CONCERN):.2f} fa {r.false_positive_rate:.3f}"
-            f" none {len(r.serious_missed_as_none)}"
-            for name, r in zip(sets, reports)
-        )
-        print(
-            f"raise {raise_at[IMMINENT]:.2f}/{raise_at[HIGH]:.2f}/{raise_at[CONCERN]:.2f} overrule {overrule:.2f}  {figures}"
-        )
+    for _, raise_at, overrule, reports in results[:15]:
+        figures = "  ".join(f"{name}: {_figures(report)}" for name, report in zip(sets, reports, strict=True))
+        thresholds = "/".join(f"{raise_at[level]:.2f}" for level in (IMMINENT, HIGH, CONCERN))
+        print(f"raise {thresholds} overrule {overrule:.2f}  {figures}")
     return 0 if results else 1
 
 

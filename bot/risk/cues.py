@@ -4,7 +4,6 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional
 
 import yaml
 
@@ -34,7 +33,7 @@ def _cues() -> re.Pattern:
     return re.compile("|".join(_pattern(cue) for cue in cues))
 
 
-def crisis_cues(text: Optional[str]) -> List[str]:
+def crisis_cues(text: str | None) -> list[str]:
     """The crisis cues in a message, as typed (in lower case, without accents)."""
     if not text:
         return []

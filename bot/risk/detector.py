@@ -1,8 +1,8 @@
 """Decides the risk level, kind and person at risk of a message, given the child's last few messages."""
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 from bot.risk.emoji import emoji_only_reading
@@ -65,7 +65,7 @@ class Scored:
     about: str
     # where the match sits in characters from the start of the current message (negative: in history),
     # so the same words are recognised in every window
-    place: Tuple[int, int]
+    place: tuple[int, int]
 
 
 def _negated(findings: Findings, match: Match) -> bool:
@@ -86,16 +86,16 @@ def _escalated(findings: Findings, match: Match) -> RiskLevel:
     return level
 
 
-def _third_party() -> FrozenSet[str]:
+def _third_party() -> frozenset[str]:
     return frozenset(lexicon()["classes"]["third_party"])
 
 
-def _relations() -> FrozenSet[str]:
+def _relations() -> frozenset[str]:
     """The people in third_party who are someone the child knows (a friend, a sister), not just a pronoun."""
     return _third_party() - PRONOUNS
 
 
-def _about_inside(words: Iterable[str]) -> Optional[str]:
+def _about_inside(words: Iterable[str]) -> str | None:
     for word in words:
         if word in FIRST_PERSON:
             return "self"
@@ -131,10 +131,10 @@ class DeniedWords:
     def __init__(self):
         self.marked = set()
 
-    def mark(self, place: Tuple[int, int]) -> None:
+    def mark(self, place: tuple[int, int]) -> None:
         self.marked.update(range(*place))
 
-    def overlaps(self, place: Tuple[int, int]) -> bool:
+    def overlaps(self, place: tuple[int, int]) -> bool:
         return any(position in self.marked for position in range(*place))
 
 
@@ -165,9 +165,9 @@ def _framed_away(findings: Findings, match: Match) -> bool:
             frame.drops == "not_first_person"
             and match.rule.kind in STORY_KINDS
             and not _first_person_near(findings, match)
+            and not any(token.lower_ in _relations() for token in findings.doc)
         ):
-            if not any(token.lower_ in _relations() for token in findings.doc):
-                return True
+            return True
     return False
 
 
@@ -175,7 +175,7 @@ def _escalated_by(match: Match, times: frozenset) -> bool:
     return any(when in times and raised > match.rule.level for when, raised in match.rule.escalate.items())
 
 
-def _score(findings: Findings, current_start: int, denied: DeniedWords, current_times: frozenset) -> List[Scored]:
+def _score(findings: Findings, current_start: int, denied: DeniedWords, current_times: frozenset) -> list[Scored]:
     harmless = [match for match in findings.matches if match.rule.harmless]
     candidates = []
     earlier = []  # matches wholly in earlier messages: they give a kind, but are not this message's risk
@@ -219,7 +219,7 @@ def _score(findings: Findings, current_start: int, denied: DeniedWords, current_
     return sorted(scored, key=lambda item: item.match.start)
 
 
-def _verdict(scored: List[Scored]) -> RiskAssessment:
+def _verdict(scored: list[Scored]) -> RiskAssessment:
     if not scored:
         return RiskAssessment()
     # The most severe signal decides; a signal with a kind beats distress; the newest wins a tie.
@@ -233,7 +233,7 @@ def _verdict(scored: List[Scored]) -> RiskAssessment:
     )
 
 
-def _windows(text: str, history: Sequence[str]) -> List[Tuple[str, int]]:
+def _windows(text: str, history: Sequence[str]) -> list[tuple[str, int]]:
     """The message joined with its last 3, 2, 1 earlier messages, then alone; with where the message starts.
 
     A window is for fragments typed across messages, so it needs only the ends of the earlier messages and
@@ -250,11 +250,11 @@ def _windows(text: str, history: Sequence[str]) -> List[Tuple[str, int]]:
     return windows
 
 
-def _rank(assessment: RiskAssessment) -> Tuple[int, bool]:
+def _rank(assessment: RiskAssessment) -> tuple[int, bool]:
     return assessment.level.rank, assessment.kind != "none"
 
 
-def _assess(text, history) -> Tuple[RiskAssessment, bool]:
+def _assess(text, history) -> tuple[RiskAssessment, bool]:
     """The rules' verdict, and whether the rules have read the message itself: a harmless idiom or a frame
     matched it, or the verdict names a kind of risk. Plain distress ("everything is ruined") or a rule that only
     counts beside another signal ("got it all sorted") leave room for the model's reading.

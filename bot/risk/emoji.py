@@ -6,7 +6,6 @@ skull alone is no risk: children use it for "I'm dead (laughing)".
 """
 
 import unicodedata
-from typing import Optional
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 
@@ -25,7 +24,7 @@ DISTRESS = {"😭", "😢", "😞", "😔", "😿", "💔", "🥀", "🆘", "�
 _RIDERS = {"\u200d", "\ufe0f", "\ufe0e", *(chr(code) for code in range(0x1F3FB, 0x1F400))}
 
 
-def emoji_only(text: str) -> Optional[str]:
+def emoji_only(text: str) -> str | None:
     """The message's emoji, or None when it has a letter or a digit in it (words, which the rules read)."""
     kept = []
     for character in text:
@@ -37,7 +36,7 @@ def emoji_only(text: str) -> Optional[str]:
     return "".join(kept) or None
 
 
-def emoji_only_reading(text: str) -> Optional[RiskAssessment]:
+def emoji_only_reading(text: str) -> RiskAssessment | None:
     """The risk in a message of emoji alone; None for a message with words, or with no emoji of risk."""
     symbols = emoji_only(text)
     if symbols is None:

@@ -9,8 +9,9 @@ a short message on one core, 150 MB, against 14 to 60 ms for multilingual-e5-sma
 Urdu, where USE has only its shared word pieces and the character n-grams of model.py to go on).
 """
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy
 

@@ -4,7 +4,6 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
 
 from bot.risk.assessment import RiskAssessment, RiskLevel
 from bot.risk.detector import assess, warm_up
@@ -38,9 +37,9 @@ class Outcome:
 @dataclass
 class Report:
     title: str
-    outcomes: List[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
 
-    def _expected(self, level: RiskLevel) -> List[Outcome]:
+    def _expected(self, level: RiskLevel) -> list[Outcome]:
         return [o for o in self.outcomes if o.example.level == level]
 
     def recall(self, level: RiskLevel) -> float:
@@ -57,7 +56,7 @@ class Report:
         flagged = sum(o.result.level > RiskLevel.NONE for o in expected_none)
         return flagged / len(expected_none) if expected_none else 0.0
 
-    def _detected(self) -> List[Outcome]:
+    def _detected(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.example.level > RiskLevel.NONE and o.result.level > RiskLevel.NONE]
 
     @property
@@ -71,16 +70,16 @@ class Report:
         return sum(o.result.about == o.example.about for o in detected) / len(detected) if detected else 1.0
 
     @property
-    def serious_missed_as_none(self) -> List[Outcome]:
+    def serious_missed_as_none(self) -> list[Outcome]:
         return [o for o in self.misses if o.result.level == RiskLevel.NONE]
 
     @property
-    def misses(self) -> List[Outcome]:
+    def misses(self) -> list[Outcome]:
         """Expected imminent or high, classified lower."""
         return [o for o in self.outcomes if o.example.level >= RiskLevel.HIGH and o.result.level < o.example.level]
 
     @property
-    def failures(self) -> List[str]:
+    def failures(self) -> list[str]:
         failed = [
             f"recall {level.value} {self.recall(level):.2f} < {minimum:.2f}"
             for level, minimum in MIN_RECALL.items()
@@ -124,10 +123,10 @@ class Report:
         lines.append("PASS" if not self.failures else "FAIL: " + "; ".join(self.failures))
         return "\n".join(lines)
 
-    def format_by(self, attribute: str) -> List[str]:
+    def format_by(self, attribute: str) -> list[str]:
         """Per language or family of wording: how many were read at their level, and at least at it; for harmless
         lines, how many were flagged."""
-        groups: Dict[str, List[Outcome]] = {}
+        groups: dict[str, list[Outcome]] = {}
         for outcome in self.outcomes:
             groups.setdefault(getattr(outcome.example, attribute) or "-", []).append(outcome)
         lines = [f"by {attribute}: {'':<26}{'count':>6}{'exact':>7}{'>=level':>9}{'none->flag':>12}{'risk->none':>12}"]
@@ -144,7 +143,7 @@ class Report:
             )
         return lines
 
-    def format_recall_by_language(self) -> List[str]:
+    def format_recall_by_language(self) -> list[str]:
         """The targets hold in every language: recall per level and false alarms, one row per language."""
         languages = sorted({o.example.lang or "-" for o in self.outcomes})
         header = "".join(f"{level.value:>10}" for level in RISK_LEVELS)
@@ -172,10 +171,10 @@ def _describe(outcome: Outcome) -> str:
     )
 
 
-def load_examples(path: Path) -> List[Example]:
+def load_examples(path: Path) -> list[Example]:
     """Single messages, or (header starting `case`) messages with the earlier messages of their case as history."""
-    examples: List[Example] = []
-    history: Dict[str, List[str]] = {}
+    examples: list[Example] = []
+    history: dict[str, list[str]] = {}
     for row in read_rows(path):
         case = row.get("case", "")
         earlier = history.setdefault(case, []) if case else []
@@ -196,12 +195,12 @@ def load_examples(path: Path) -> List[Example]:
     return examples
 
 
-def run(examples: List[Example], title: str, use_model: bool = True) -> Report:
+def run(examples: list[Example], title: str, use_model: bool = True) -> Report:
     """Each message assessed with its history; in a multi-message case the result is the case's highest so far,
     as the conversation keeps it (the risk_level slot), which is what the labels of eval_multi.tsv describe."""
     warm_up()
     report = Report(title)
-    highest: Dict[str, RiskAssessment] = {}
+    highest: dict[str, RiskAssessment] = {}
     for example in examples:
         started = time.perf_counter()
         result = assess(example.text, example.history, use_model=use_model)
@@ -219,13 +218,13 @@ def run(examples: List[Example], title: str, use_model: bool = True) -> Report:
 
 
 def last_of_each_case(report: Report, title: str) -> Report:
-    last: Dict[str, Outcome] = {}
+    last: dict[str, Outcome] = {}
     for outcome in report.outcomes:
         last[outcome.example.case] = outcome
     return Report(title, list(last.values()))
 
 
-def evaluate_file(path: Path, use_model: bool = True) -> List[Report]:
+def evaluate_file(path: Path, use_model: bool = True) -> list[Report]:
     """Scores the whole detector, or with `use_model` false the rules alone (the deterministic floor)."""
     examples = load_examples(path)
     is_multi = any(example.case for example in examples)
@@ -237,9 +236,9 @@ def evaluate_file(path: Path, use_model: bool = True) -> List[Report]:
     return [report, last_of_each_case(report, f"{path.name}: last line of each case")]
 
 
-def format_reports(reports: List[Report]) -> str:
+def format_reports(reports: list[Report]) -> str:
     return "\n\n".join(report.format() for report in reports)
 
 
-def failures(reports: List[Report]) -> List[str]:
+def failures(reports: list[Report]) -> list[str]:
     return [failure for report in reports for failure in report.failures]

@@ -2,10 +2,9 @@
 
 import csv
 from pathlib import Path
-from typing import Dict, List
 
 
-def read_rows(path: Path) -> List[Dict[str, str]]:
+def read_rows(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8") as handle:
         lines = [line for line in handle if line.strip() and not line.startswith("#")]
     return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))

@@ -3,7 +3,6 @@
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, List, Set, Tuple
 
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
@@ -37,17 +36,17 @@ class Match:
 @dataclass(frozen=True)
 class Findings:
     doc: Doc
-    matches: Tuple[Match, ...]
+    matches: tuple[Match, ...]
     # "now" / "later" when a time word of that sort is in the message
     times: frozenset
     # the frames (rules.Frame) that hold for this message
-    frames: Tuple[Frame, ...] = ()
+    frames: tuple[Frame, ...] = ()
 
 
 def _load_pipeline():
     try:
         return spacy.load(settings.SPACY_PIPELINE_DIR)
-    except (OSError, IOError):
+    except OSError:
         # The built pipeline is missing (fresh checkout): build the same one in memory.
         log.warning("spaCy pipeline not found at %s; building it in memory", settings.SPACY_PIPELINE_DIR)
         from bot.nlp.build import build_pipeline
@@ -60,7 +59,7 @@ class RiskMatcher:
 
     def __init__(self):
         self.nlp = _load_pipeline()
-        self.rules: Dict[str, Rule] = {rule.id: rule for rule in load_rules()}
+        self.rules: dict[str, Rule] = {rule.id: rule for rule in load_rules()}
         self.matcher = Matcher(self.nlp.vocab)
         for rule in self.rules.values():
             self.matcher.add(rule.id, list(rule.patterns))
@@ -88,8 +87,8 @@ class RiskMatcher:
     def find(self, text: str) -> Findings:
         doc = self.nlp(text)
         raw = [(self.nlp.vocab.strings[key], start, end) for key, start, end in self.matcher(doc)]
-        present: Set[str] = {name[: -len(REQUIRES)] for name, _, _ in raw if name.endswith(REQUIRES)}
-        matches: List[Match] = []
+        present: set[str] = {name[: -len(REQUIRES)] for name, _, _ in raw if name.endswith(REQUIRES)}
+        matches: list[Match] = []
         names = {name for name, _, _ in raw}
         frames = tuple(
             frame

@@ -14,10 +14,10 @@ import hashlib
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import joblib
 import numpy
@@ -81,11 +81,11 @@ class LabelledLine:
     lang: str = "en"
 
 
-def training_files() -> Tuple[Path, ...]:
+def training_files() -> tuple[Path, ...]:
     return tuple(sorted(CORPUS_DIR.glob("*.tsv"))) + OLDER_TRAINING_FILES
 
 
-def ordinary_messages(files: Sequence[Path] = NLU_FILES) -> List[str]:
+def ordinary_messages(files: Sequence[Path] = NLU_FILES) -> list[str]:
     """The assistant's NLU examples of everyday intents: how children talk about the blackmail itself."""
     texts = []
     for path in files:
@@ -101,7 +101,7 @@ def held_back() -> set:
     return {normalize(row["text"]) for path in HELD_BACK_FILES if path.exists() for row in read_rows(path)}
 
 
-def training_lines() -> List[LabelledLine]:
+def training_lines() -> list[LabelledLine]:
     """Every labelled line of the training files, and the ordinary messages as harmless; none of the held-back ones."""
     lines = []
     for path in training_files():
@@ -121,15 +121,15 @@ def training_lines() -> List[LabelledLine]:
     return [line for line in lines if line.text and line.text not in measuring]
 
 
-def training_examples() -> List[Tuple[str, str, str]]:
+def training_examples() -> list[tuple[str, str, str]]:
     """(normalised text, level, kind) of every training line."""
     return [(line.text, line.level, line.kind) for line in training_lines()]
 
 
-def ngrams(normalised: str) -> List[str]:
+def ngrams(normalised: str) -> list[str]:
     """The n-gram features of a message: its words, word pairs, and the 2- to 5-letter pieces of each word."""
     words = normalised.split()
-    features = words + [f"{first} {second}" for first, second in zip(words, words[1:])]
+    features = words + [f"{first} {second}" for first, second in zip(words, words[1:], strict=False)]
     for word in words:
         padded = f" {word} "
         features += [padded[start : start + size] for size in range(2, 6) for start in range(len(padded) - size + 1)]
@@ -145,17 +145,17 @@ class Classifier:
 
     def __init__(
         self,
-        texts: List[str],
+        texts: list[str],
         vectors: numpy.ndarray,
-        labels: List[str],
+        labels: list[str],
         strength: float = 4.0,
-        weights: Optional[numpy.ndarray] = None,
+        weights: numpy.ndarray | None = None,
     ):
         self.vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
         grams = self.vectorizer.fit_transform(texts)
         self.regression = LogisticRegression(C=strength, max_iter=5000)
         self.regression.fit(self.features(grams, vectors), labels, sample_weight=weights)
-        self.vocabulary: Dict[str, int] = dict(self.vectorizer.vocabulary_)
+        self.vocabulary: dict[str, int] = dict(self.vectorizer.vocabulary_)
         self.idf = self.vectorizer.idf_
         self.classes = [str(label) for label in self.regression.classes_]
         coef, intercept = self.regression.coef_, self.regression.intercept_
@@ -169,11 +169,11 @@ class Classifier:
     def features(grams, vectors: numpy.ndarray):
         return scipy.sparse.hstack([scipy.sparse.csr_matrix(vectors * ENCODER_WEIGHT), grams]).tocsr()
 
-    def sklearn_probabilities(self, normalised: str, vector: numpy.ndarray) -> Dict[str, float]:
+    def sklearn_probabilities(self, normalised: str, vector: numpy.ndarray) -> dict[str, float]:
         features = self.features(self.vectorizer.transform([normalised]), vector[None, :])
-        return dict(zip(self.classes, self.regression.predict_proba(features)[0]))
+        return dict(zip(self.classes, self.regression.predict_proba(features)[0], strict=True))
 
-    def probabilities(self, normalised: str, vector: numpy.ndarray) -> Dict[str, float]:
+    def probabilities(self, normalised: str, vector: numpy.ndarray) -> dict[str, float]:
         scores = self.intercept + (vector * ENCODER_WEIGHT) @ self.vector_weights
         counts = Counter(feature for feature in ngrams(normalised) if feature in self.vocabulary)
         if counts:
@@ -183,15 +183,15 @@ class Classifier:
             ]
             scores = scores + (values / numpy.linalg.norm(values)) @ self.gram_weights[indices]
         exponentials = numpy.exp(scores - scores.max())
-        return dict(zip(self.classes, exponentials / exponentials.sum()))
+        return dict(zip(self.classes, exponentials / exponentials.sum(), strict=True))
 
 
 @dataclass(frozen=True)
 class Reading:
     """What the model makes of one message: how sure it is of each level or worse, and the likeliest kind and person."""
 
-    at_least: Dict[RiskLevel, float]
-    kinds: Dict[str, float]
+    at_least: dict[RiskLevel, float]
+    kinds: dict[str, float]
     about: str
 
     def kind_for(self, level: RiskLevel) -> str:
@@ -199,7 +199,7 @@ class Reading:
         kinds = self.kinds if level == RiskLevel.CONCERN else {k: p for k, p in self.kinds.items() if k != "none"}
         return max(kinds, key=kinds.get) if kinds else "suicide"
 
-    def level_at(self, thresholds: Dict[RiskLevel, float]) -> RiskLevel:
+    def level_at(self, thresholds: dict[RiskLevel, float]) -> RiskLevel:
         """The most urgent level the model is at least as sure of as its threshold asks."""
         for level in reversed(LEVELS[1:]):
             if self.at_least[level] >= thresholds[level]:
@@ -208,7 +208,7 @@ class Reading:
 
 
 class RiskModel:
-    def __init__(self, lines: List[LabelledLine], vectors: numpy.ndarray):
+    def __init__(self, lines: list[LabelledLine], vectors: numpy.ndarray):
         texts = [line.text for line in lines]
         weights = numpy.array([1.0 if line.lang == "en" else OTHER_LANGUAGE_WEIGHT for line in lines])
         self.encoder = sentence_encoder().name
@@ -247,17 +247,17 @@ def _cache_path() -> Path:
     return CACHE_DIR / f"risk_model-{_fingerprint(training_files())}.joblib"
 
 
-def _vectors(texts: List[str]) -> numpy.ndarray:
+def _vectors(texts: list[str]) -> numpy.ndarray:
     """The encoder's vectors for the training texts, reusing those of an earlier fit (encoding is most of the time)."""
     store = CACHE_DIR / f"risk_vectors-{sentence_encoder().name}.joblib"
     try:
-        known: Dict[str, numpy.ndarray] = joblib.load(store)
+        known: dict[str, numpy.ndarray] = joblib.load(store)
     except (OSError, EOFError, ValueError):
         known = {}
     missing = sorted({text for text in texts if text not in known})
     if missing:
         log.info("encoding %d training messages", len(missing))
-        known.update(zip(missing, sentence_encoder().encode([text[-MODEL_CHARS:] for text in missing])))
+        known.update(zip(missing, sentence_encoder().encode([text[-MODEL_CHARS:] for text in missing]), strict=True))
         try:
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             joblib.dump({text: known[text] for text in set(texts)}, store)
@@ -266,7 +266,7 @@ def _vectors(texts: List[str]) -> numpy.ndarray:
     return numpy.vstack([known[text] for text in texts]) if texts else numpy.zeros((0, sentence_encoder().dimension))
 
 
-def fit() -> Optional[RiskModel]:
+def fit() -> RiskModel | None:
     lines = training_lines()
     if not lines:
         log.warning("no risk training data found; the rules work alone")
@@ -284,7 +284,7 @@ def fit() -> Optional[RiskModel]:
 
 
 @lru_cache(maxsize=1)
-def risk_model() -> Optional[RiskModel]:
+def risk_model() -> RiskModel | None:
     try:
         return joblib.load(_cache_path())
     except Exception:  # noqa: BLE001 - missing, partly written or from other code: fit it again

@@ -8,7 +8,6 @@ denial, a kind of risk), the model must be surer to overrule them than where no 
 import re
 from dataclasses import replace
 from functools import lru_cache
-from typing import Dict, Optional
 
 from bot.risk.assessment import Evidence, RiskAssessment, RiskLevel
 from bot.risk.model import MODEL_CHARS, Reading, risk_model
@@ -17,10 +16,11 @@ from bot.risk.normalize import lexicon, normalize
 IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
 # How sure the model must be that a message is this level or worse. Chosen for recall first on the development
 # sets, with false alarms on harmless messages kept to about 1 in 20 (docs/risk-evaluation.md).
-RAISE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.60, HIGH: 0.65, CONCERN: 0.90}
+RAISE_AT: dict[RiskLevel, float] = {IMMINENT: 0.60, HIGH: 0.65, CONCERN: 0.90}
 # ... and to overrule the rules' own reading of the words (an idiom, a denial): only when all but sure. With the
-# corpus of 2026-12-07 (10,381 lines) 0.95 was the best on every development set; lower ones flagged more harmless lines in eval.tsv.
-OVERRULE_AT: Dict[RiskLevel, float] = {IMMINENT: 0.95, HIGH: 0.95, CONCERN: 0.95}
+# corpus of 2026-12-07 (10,381 lines) 0.95 was the best on every development set; lower ones flagged more harmless
+# lines in eval.tsv.
+OVERRULE_AT: dict[RiskLevel, float] = {IMMINENT: 0.95, HIGH: 0.95, CONCERN: 0.95}
 # A message ending on one of these is unfinished ("ngl i want to"): its end comes in the next message, and the
 # rules read the two together.
 UNFINISHED = {
@@ -72,7 +72,7 @@ def only_context(normalised: str) -> bool:
     return not _time_phrases().sub(" ", normalised).strip(" .!?,")
 
 
-def reading_of(text: str) -> Optional[Reading]:
+def reading_of(text: str) -> Reading | None:
     """The model's reading of a message; none for an unfinished fragment or a bare time, which the rules read
     with the messages around it."""
     model = risk_model()
@@ -85,10 +85,10 @@ def reading_of(text: str) -> Optional[Reading]:
 
 def combine(
     verdict: RiskAssessment,
-    reading: Optional[Reading],
+    reading: Reading | None,
     rules_read_it: bool,
-    raise_at: Dict[RiskLevel, float] = RAISE_AT,
-    overrule_at: Dict[RiskLevel, float] = OVERRULE_AT,
+    raise_at: dict[RiskLevel, float] = RAISE_AT,
+    overrule_at: dict[RiskLevel, float] = OVERRULE_AT,
 ) -> RiskAssessment:
     """The rules' verdict, raised to what the model is sure enough of."""
     if reading is None:

@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -13,7 +12,7 @@ from bot.risk.normalize import lexicon
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 FROM_CONTEXT = "from_context"
 
-TokenPattern = List[dict]
+TokenPattern = list[dict]
 
 
 @dataclass(frozen=True)
@@ -21,11 +20,11 @@ class Rule:
     id: str
     level: RiskLevel
     kind: str
-    patterns: Tuple[TokenPattern, ...]
-    escalate: Dict[str, RiskLevel] = field(default_factory=dict)
-    about: Optional[str] = None
+    patterns: tuple[TokenPattern, ...]
+    escalate: dict[str, RiskLevel] = field(default_factory=dict)
+    about: str | None = None
     manipulation: bool = False
-    requires: Tuple[TokenPattern, ...] = ()
+    requires: tuple[TokenPattern, ...] = ()
     harmless: bool = False
     # words children also use as a joke or an exaggeration ("i wanna die", "my life is over")
     hyperbole: bool = False
@@ -41,12 +40,12 @@ class Frame:
     """
 
     id: str
-    when: Tuple[Tuple[TokenPattern, ...], ...]
-    unless: Tuple[TokenPattern, ...]
+    when: tuple[tuple[TokenPattern, ...], ...]
+    unless: tuple[TokenPattern, ...]
     drops: str
 
 
-def compile_token(word: str, classes: Dict[str, List[str]]) -> dict:
+def compile_token(word: str, classes: dict[str, list[str]]) -> dict:
     """One shorthand word ("want", "a|b", "~kill", "@pills", "*", with an optional "?") as a spaCy token pattern."""
     optional = word.endswith("?") and len(word) > 1
     word = word[:-1] if optional else word
@@ -64,11 +63,11 @@ def compile_token(word: str, classes: Dict[str, List[str]]) -> dict:
     return token
 
 
-def compile_phrase(phrase: str, classes: Dict[str, List[str]]) -> TokenPattern:
+def compile_phrase(phrase: str, classes: dict[str, list[str]]) -> TokenPattern:
     return [compile_token(word, classes) for word in phrase.split()]
 
 
-def _patterns(entry: dict, key: str, classes) -> Tuple[TokenPattern, ...]:
+def _patterns(entry: dict, key: str, classes) -> tuple[TokenPattern, ...]:
     compiled = [compile_phrase(phrase, classes) for phrase in entry.get(key, [])]
     if key == "phrases":
         compiled += entry.get("patterns", [])
@@ -113,7 +112,7 @@ def raw_rules() -> dict:
 
 
 @lru_cache(maxsize=1)
-def load_rules() -> Tuple[Rule, ...]:
+def load_rules() -> tuple[Rule, ...]:
     classes = lexicon()["classes"]
     data = raw_rules()
     risk = [_rule(entry, classes) for entry in data["rules"]]
@@ -126,6 +125,6 @@ def load_rules() -> Tuple[Rule, ...]:
 
 
 @lru_cache(maxsize=1)
-def load_frames() -> Tuple[Frame, ...]:
+def load_frames() -> tuple[Frame, ...]:
     classes = lexicon()["classes"]
     return tuple(_frame(entry, classes) for entry in raw_rules().get("frames", []))

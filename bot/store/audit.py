@@ -3,7 +3,6 @@
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,7 +24,7 @@ class Logged:
     detail: dict
 
 
-def _values(user: Optional[User], action: str, target: str, detail: dict) -> dict:
+def _values(user: User | None, action: str, target: str, detail: dict) -> dict:
     return dict(
         at=utc_now(),
         user_id=user.id if user else None,
@@ -36,19 +35,19 @@ def _values(user: Optional[User], action: str, target: str, detail: dict) -> dic
     )
 
 
-def record(session: Session, user: Optional[User], action: str, target: str, **detail) -> None:
+def record(session: Session, user: User | None, action: str, target: str, **detail) -> None:
     session.add(AuditEntry(**_values(user, action, target, detail)))
 
 
-def record_in(connection: Connection, user_id: Optional[int], action: str, target: str, **detail) -> None:
+def record_in(connection: Connection, user_id: int | None, action: str, target: str, **detail) -> None:
     """The same, inside a Core transaction (jobs that work on tables without the ORM)."""
     user = connection.execute(sa.select(User.id, User.name).where(User.id == user_id)).first() if user_id else None
     connection.execute(sa.insert(AuditEntry.__table__).values(**_values(user, action, target, detail)))
 
 
 def recent(
-    session: Session, limit: int = 200, target: Optional[str] = None, action_prefix: Optional[str] = None
-) -> List[Logged]:
+    session: Session, limit: int = 200, target: str | None = None, action_prefix: str | None = None
+) -> list[Logged]:
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if target:
         # "response:utter_dont_pay" also finds its versions ("response:utter_dont_pay v3").

@@ -1,7 +1,6 @@
 """Records when a conversation is active and what the user told the bot about themselves."""
 
 from datetime import datetime
-from typing import Optional, Union
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +23,7 @@ def _upsert_insert(session: Session):
         raise NotImplementedError(f"no upsert for the {dialect!r} database") from None
 
 
-def record_activity(session: Session, sender_id: str, now: Optional[datetime] = None) -> None:
+def record_activity(session: Session, sender_id: str, now: datetime | None = None) -> None:
     """Creates the conversation on first sight; moves last activity and retention limit to `now`."""
     now = now or utc_now()
     table = Conversation.__table__
@@ -48,9 +47,9 @@ def record_activity(session: Session, sender_id: str, now: Optional[datetime] = 
 def update_profile(
     session: Session,
     sender_id: str,
-    country: Optional[str] = None,
-    age_band: Optional[Union[AgeBand, str]] = None,
-    now: Optional[datetime] = None,
+    country: str | None = None,
+    age_band: AgeBand | str | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Records activity, then sets the given profile fields; None leaves a field as it is."""
     changes = {}

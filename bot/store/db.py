@@ -1,8 +1,8 @@
 """Creates SQLAlchemy engines for DATABASE_URL and scopes ORM sessions to one transaction."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional, Union
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot import settings
 
 
-def ensure_sqlite_folder(url: Union[str, URL]) -> None:
+def ensure_sqlite_folder(url: str | URL) -> None:
     """Creates the folder of a SQLite database file, because SQLite will not."""
     url = make_url(url)
     if url.get_backend_name() != "sqlite":
@@ -42,7 +42,7 @@ def _sqlite_file_pool(url: URL) -> dict:
     return {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
 
 
-def make_engine(url: Optional[Union[str, URL]] = None) -> Engine:
+def make_engine(url: str | URL | None = None) -> Engine:
     """Returns an engine for `url`, or for settings.DATABASE_URL when it is None."""
     url = make_url(url or settings.DATABASE_URL)
     ensure_sqlite_folder(url)

@@ -1,9 +1,9 @@
 """Passes conversations to counsellors: the queue, claiming, transfer, ending, and notes."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, List, Optional, Union
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -46,12 +46,12 @@ class HandoffView:
     status: str
     reason: str
     risk_level: str
-    evidence: List[str]
+    evidence: list[str]
     requested_at: datetime
-    claimed_at: Optional[datetime]
-    counsellor_id: Optional[int]
-    counsellor_name: Optional[str]
-    ended_at: Optional[datetime]
+    claimed_at: datetime | None
+    counsellor_id: int | None
+    counsellor_name: str | None
+    ended_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ class QueueEntry:
     conversation_id: str
     risk_level: str
     reason: str
-    evidence: List[str]
+    evidence: list[str]
     requested_at: datetime
-    region: Optional[str]
-    age_band: Optional[str]
+    region: str | None
+    age_band: str | None
     position: int
 
 
@@ -75,21 +75,21 @@ class NoteView:
 
     id: int
     conversation_id: str
-    author_id: Optional[int]
-    author_name: Optional[str]
+    author_id: int | None
+    author_name: str | None
     text: str
     created_at: datetime
 
 
-def _evidence(stored: Optional[str]) -> List[str]:
+def _evidence(stored: str | None) -> list[str]:
     return json.loads(stored) if stored else []
 
 
-def _merged(known: List[str], new: Iterable[str]) -> List[str]:
+def _merged(known: list[str], new: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*known, *new]))
 
 
-def _view(handoff: Handoff, counsellor_name: Optional[str]) -> HandoffView:
+def _view(handoff: Handoff, counsellor_name: str | None) -> HandoffView:
     return HandoffView(
         id=handoff.id,
         conversation_id=handoff.conversation_id,
@@ -105,7 +105,7 @@ def _view(handoff: Handoff, counsellor_name: Optional[str]) -> HandoffView:
     )
 
 
-def _views(session: Session, *conditions) -> List[HandoffView]:
+def _views(session: Session, *conditions) -> list[HandoffView]:
     rows = session.execute(
         sa.select(Handoff, User.name)
         .outerjoin(User, User.id == Handoff.counsellor_id)
@@ -117,7 +117,7 @@ def _views(session: Session, *conditions) -> List[HandoffView]:
     return [_view(handoff, name) for handoff, name in rows]
 
 
-def _open_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+def _open_handoff(session: Session, conversation_id: str) -> Handoff | None:
     return session.scalars(
         sa.select(Handoff)
         .where(Handoff.conversation_id == conversation_id, Handoff.status.in_(_OPEN))
@@ -137,10 +137,10 @@ def _set_conversation_status(session: Session, conversation_id: str, status: Con
 def request(
     session: Session,
     conversation_id: str,
-    reason: Union[HandoffReason, str],
-    risk_level: Union[RiskLevel, str] = RiskLevel.NONE,
+    reason: HandoffReason | str,
+    risk_level: RiskLevel | str = RiskLevel.NONE,
     evidence: Iterable[str] = (),
-    now: Optional[datetime] = None,
+    now: datetime | None = None,
 ) -> HandoffView:
     """Queues the conversation; a handoff already open only gains risk level and evidence."""
     now = now or utc_now()
@@ -166,7 +166,7 @@ def request(
     return _views(session, Handoff.id == handoff.id)[0]
 
 
-def queue(session: Session) -> List[QueueEntry]:
+def queue(session: Session) -> list[QueueEntry]:
     """Returns the waiting handoffs, most urgent first, then longest waiting first."""
     rows = session.execute(
         sa.select(Handoff, Conversation.country, Conversation.age_band)
@@ -190,7 +190,7 @@ def queue(session: Session) -> List[QueueEntry]:
     ]
 
 
-def position(session: Session, conversation_id: str) -> Optional[int]:
+def position(session: Session, conversation_id: str) -> int | None:
     """Returns the conversation's place in the queue (1 is next), or None if it is not waiting."""
     mine = session.execute(
         sa.select(Handoff.id, Handoff.requested_at, _URGENCY.label("urgency")).where(
@@ -201,7 +201,7 @@ def position(session: Session, conversation_id: str) -> Optional[int]:
     if mine is None:
         return None
     same_urgency_but_earlier = sa.and_(
-        _URGENCY == mine.urgency,
+        mine.urgency == _URGENCY,
         sa.or_(
             Handoff.requested_at < mine.requested_at,
             sa.and_(Handoff.requested_at == mine.requested_at, Handoff.id < mine.id),
@@ -212,13 +212,13 @@ def position(session: Session, conversation_id: str) -> Optional[int]:
         .select_from(Handoff)
         .where(
             Handoff.status == HandoffStatus.WAITING,
-            sa.or_(_URGENCY > mine.urgency, same_urgency_but_earlier),
+            sa.or_(mine.urgency < _URGENCY, same_urgency_but_earlier),
         )
     )
     return ahead + 1
 
 
-def claim(session: Session, handoff_id: int, counsellor_id: int, now: Optional[datetime] = None) -> HandoffView:
+def claim(session: Session, handoff_id: int, counsellor_id: int, now: datetime | None = None) -> HandoffView:
     """Gives a waiting handoff to the counsellor; raises AlreadyClaimed if it is not waiting."""
     # One UPDATE guarded by the status, so of two counsellors claiming at once exactly one wins.
     claimed = session.execute(
@@ -236,7 +236,7 @@ def claim(session: Session, handoff_id: int, counsellor_id: int, now: Optional[d
     return views[0]
 
 
-def pick(session: Session, conversation_id: str, counsellor_id: int, now: Optional[datetime] = None) -> HandoffView:
+def pick(session: Session, conversation_id: str, counsellor_id: int, now: datetime | None = None) -> HandoffView:
     """A counsellor takes a conversation nobody asked to hand off (a waiting one is claimed)."""
     waiting = request(session, conversation_id, HandoffReason.COUNSELLOR_PICKED, now=now)
     return claim(session, waiting.id, counsellor_id, now=now)
@@ -276,7 +276,7 @@ def transfer(session: Session, conversation_id: str, from_id: int, to_id: int) -
     return _change_held(session, conversation_id, from_id, counsellor_id=to_id)
 
 
-def end(session: Session, conversation_id: str, counsellor_id: int, now: Optional[datetime] = None) -> HandoffView:
+def end(session: Session, conversation_id: str, counsellor_id: int, now: datetime | None = None) -> HandoffView:
     """Ends the counsellor's live handoff; the bot answers the conversation again."""
     ended = _change_held(
         session,
@@ -289,13 +289,13 @@ def end(session: Session, conversation_id: str, counsellor_id: int, now: Optiona
     return ended
 
 
-def active(session: Session, conversation_id: str) -> Optional[HandoffView]:
+def active(session: Session, conversation_id: str) -> HandoffView | None:
     """Returns the conversation's waiting or active handoff, if it has one."""
     views = _views(session, Handoff.conversation_id == conversation_id, Handoff.status.in_(_OPEN))
     return views[0] if views else None
 
 
-def live(session: Session) -> List[HandoffView]:
+def live(session: Session) -> list[HandoffView]:
     """Returns every waiting and active handoff, oldest request first (for supervisors)."""
     return _views(session, Handoff.status.in_(_OPEN))
 
@@ -305,7 +305,7 @@ def add_note(
     conversation_id: str,
     author_id: int,
     text: str,
-    now: Optional[datetime] = None,
+    now: datetime | None = None,
 ) -> NoteView:
     """Adds a counsellor's note to the conversation."""
     note = CounsellorNote(conversation_id=conversation_id, author_id=author_id, text=text, created_at=now or utc_now())
@@ -314,12 +314,12 @@ def add_note(
     return _notes(session, CounsellorNote.id == note.id)[0]
 
 
-def notes(session: Session, conversation_id: str) -> List[NoteView]:
+def notes(session: Session, conversation_id: str) -> list[NoteView]:
     """Returns the conversation's notes, oldest first."""
     return _notes(session, CounsellorNote.conversation_id == conversation_id)
 
 
-def _notes(session: Session, *conditions) -> List[NoteView]:
+def _notes(session: Session, *conditions) -> list[NoteView]:
     rows = session.execute(
         sa.select(CounsellorNote, User.name)
         .outerjoin(User, User.id == CounsellorNote.author_id)

@@ -2,7 +2,6 @@
 
 import threading
 from pathlib import Path
-from typing import Optional
 
 from alembic import command
 from alembic.config import Config
@@ -15,7 +14,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _one_at_a_time = threading.Lock()
 
 
-def alembic_config(url: Optional[str] = None) -> Config:
+def alembic_config(url: str | None = None) -> Config:
     """Returns an Alembic config for our migrations; env.py reads the URL from its attributes."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -24,19 +23,19 @@ def alembic_config(url: Optional[str] = None) -> Config:
     return config
 
 
-def upgrade(url: Optional[str] = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Migrates the database up to `revision`."""
     with _one_at_a_time:
         command.upgrade(alembic_config(url), revision)
 
 
-def downgrade(url: Optional[str] = None, *, revision: str) -> None:
+def downgrade(url: str | None = None, *, revision: str) -> None:
     """Migrates the database down to `revision` ("base" removes every table of ours)."""
     with _one_at_a_time:
         command.downgrade(alembic_config(url), revision)
 
 
-def current(url: Optional[str] = None) -> None:
+def current(url: str | None = None) -> None:
     """Prints the revision the database is at."""
     with _one_at_a_time:
         command.current(alembic_config(url))

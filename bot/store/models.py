@@ -1,7 +1,7 @@
 """Declarative models of the bot's own tables (Rasa's `events` table is Rasa's)."""
 
 import enum
-from typing import Type, Union
+from typing import Union
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base
@@ -81,7 +81,7 @@ class HandoffReason(str, enum.Enum):
     COUNSELLOR_PICKED = "counsellor_picked"
 
 
-def _enum_type(enum_class: Type[enum.Enum], name: str, length: int = 16) -> sa.Enum:
+def _enum_type(enum_class: type[enum.Enum], name: str, length: int = 16) -> sa.Enum:
     # A VARCHAR with a CHECK constraint named `name` behaves the same on SQLite
     # and PostgreSQL, and needs no CREATE TYPE in migrations.
     return sa.Enum(

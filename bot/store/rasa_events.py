@@ -1,7 +1,6 @@
 """Rasa's `events` table (its SQL tracker store, on the same DATABASE_URL), read without importing Rasa."""
 
 import json
-from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ events = sa.table(
 _RECENT_EVENTS = 400
 
 
-def bot_answers_to(session: Session, conversation_id: str, client_id: str) -> Optional[List[dict]]:
+def bot_answers_to(session: Session, conversation_id: str, client_id: str) -> list[dict] | None:
     """What Rasa answered to the web app's message `client_id` (sent with it as metadata), in the REST channel's
     shape (text, buttons, custom), if Rasa stored its turn; None if Rasa never took that message."""
     rows = session.execute(
@@ -28,7 +27,7 @@ def bot_answers_to(session: Session, conversation_id: str, client_id: str) -> Op
         .order_by(events.c.id.desc())
         .limit(_RECENT_EVENTS)
     ).all()
-    answers: List[dict] = []
+    answers: list[dict] = []
     for type_name, data in rows:  # newest first
         event = json.loads(data)
         if type_name == "bot":
@@ -40,7 +39,7 @@ def bot_answers_to(session: Session, conversation_id: str, client_id: str) -> Op
     return None
 
 
-def _as_rest_answers(event: dict) -> List[dict]:
+def _as_rest_answers(event: dict) -> list[dict]:
     """A stored bot event as the REST channel sends it: the text, then its custom part in a message of its own."""
     data = event.get("data") or {}
     answers = []

@@ -4,7 +4,6 @@ go at the same time."""
 
 import logging
 from datetime import datetime, timedelta
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -36,7 +35,7 @@ def _delete_events(connection: Connection, expired_senders: sa.sql.Select, now: 
     connection.execute(sa.delete(rasa_events).where(rasa_events.c.sender_id.in_(stale_senders)))
 
 
-def delete_expired(engine: Engine, now: Optional[datetime] = None) -> int:
+def delete_expired(engine: Engine, now: datetime | None = None) -> int:
     """Deletes all data that outlived retention and returns how many conversations went."""
     now = now or utc_now()
     is_expired = Conversation.delete_after <= now

@@ -1,14 +1,13 @@
 """Server-side sign-ins for the web app's staff pages and console.
 
 The session cookie holds only a random token. Only its SHA-256 is stored, so a copy of the database signs
-nobody in. A sign-in ends when its person signs out, when their account is disabled (users.disable), or SIGN_IN_HOURS after it
-began, whichever is first. After that, a copied cookie is worth nothing.
+nobody in. A sign-in ends when its person signs out, when their account is disabled (users.disable), or
+SIGN_IN_HOURS after it began, whichever is first. After that, a copied cookie is worth nothing.
 """
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def start(session: Session, user_id: int, now: Optional[datetime] = None) -> str:
+def start(session: Session, user_id: int, now: datetime | None = None) -> str:
     """Starts a sign-in for the account and returns the token for its cookie."""
     now = now or utc_now()
     token = secrets.token_urlsafe(32)
@@ -37,7 +36,7 @@ def start(session: Session, user_id: int, now: Optional[datetime] = None) -> str
     return token
 
 
-def user_of(session: Session, token: Optional[str], now: Optional[datetime] = None) -> Optional[users.UserView]:
+def user_of(session: Session, token: str | None, now: datetime | None = None) -> users.UserView | None:
     """The account signed in with `token`, if that sign-in has not ended and the account is active."""
     if not token or not isinstance(token, str):
         return None
@@ -48,7 +47,7 @@ def user_of(session: Session, token: Optional[str], now: Optional[datetime] = No
     return user if user and user.active else None
 
 
-def end(session: Session, token: Optional[str], now: Optional[datetime] = None) -> None:
+def end(session: Session, token: str | None, now: datetime | None = None) -> None:
     """Signs this browser out (nothing happens for a token that names no sign-in)."""
     if token and isinstance(token, str):
         session.execute(

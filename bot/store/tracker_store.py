@@ -16,7 +16,8 @@ conversation is paused. `retrieve_full_tracker` (the HTTP API's transcript) stil
 import itertools
 import json
 import logging
-from typing import Any, Iterator, List, Optional, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -59,9 +60,9 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
 
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        host: Optional[str] = None,
-        event_broker: Optional[EventBroker] = None,
+        domain: Domain | None = None,
+        host: str | None = None,
+        event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
         separate = sorted(set(_SEPARATE_CONNECTION_FIELDS) & kwargs.keys())
@@ -75,7 +76,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         # which is also what create_engine_kwargs needs to spot a PostgreSQL URL.
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
 
-    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions or not self.domain:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         with self.session_scope() as session:
@@ -87,7 +88,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         setattr(tracker, _STORED, len(tracker.events))
         return tracker
 
-    def _bounded_events(self, session, sender_id: str) -> List[Any]:
+    def _bounded_events(self, session, sender_id: str) -> list[Any]:
         """The session's last TAIL_EVENTS events from a user message on, after the state events from before them."""
         event = self.SQLEvent
         in_session = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).order_by(None)
@@ -97,7 +98,7 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         tail = list(itertools.dropwhile(lambda row: row.type_name != UserUttered.type_name, tail)) or tail
         before = in_session.filter(event.id < tail[0].id)
 
-        def latest(types: Sequence[str], after: int = 0, per_name: bool = False) -> List[int]:
+        def latest(types: Sequence[str], after: int = 0, per_name: bool = False) -> list[int]:
             query = before.filter(event.type_name.in_(types), event.id > after).with_entities(sa.func.max(event.id))
             return [
                 row_id

@@ -1,9 +1,10 @@
 """Keeps each conversation's transcript: every message, numbered in the order it was stored."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,15 +21,15 @@ class StoredMessage:
     seq: int
     speaker: str
     text: str
-    buttons: List[Dict[str, str]]
+    buttons: list[dict[str, str]]
     created_at: datetime
-    client_id: Optional[str]
-    counsellor_name: Optional[str]
-    risk_level: Optional[str]
+    client_id: str | None
+    counsellor_name: str | None
+    risk_level: str | None
     duplicate: bool = False
 
 
-def lock_conversation(session: Session, conversation_id: str, now: Optional[datetime] = None) -> Conversation:
+def lock_conversation(session: Session, conversation_id: str, now: datetime | None = None) -> Conversation:
     """Records activity on the conversation, then returns its row, held until the transaction ends.
 
     Every writer of a conversation's transcript or handoff records activity first: that upsert holds the row
@@ -44,13 +45,13 @@ def lock_conversation(session: Session, conversation_id: str, now: Optional[date
     ).one()
 
 
-def _buttons_json(buttons: Optional[Sequence[Dict[str, str]]]) -> Optional[str]:
+def _buttons_json(buttons: Sequence[dict[str, str]] | None) -> str | None:
     if not buttons:
         return None
     return json.dumps([{"title": b["title"], "payload": b["payload"]} for b in buttons])
 
 
-def _stored(message: Message, counsellor_name: Optional[str], duplicate: bool) -> StoredMessage:
+def _stored(message: Message, counsellor_name: str | None, duplicate: bool) -> StoredMessage:
     return StoredMessage(
         seq=message.seq,
         speaker=Speaker(message.speaker).value,
@@ -68,7 +69,7 @@ def _with_counsellor_names():
     return sa.select(Message, User.name).outerjoin(User, User.id == Message.counsellor_id)
 
 
-def _already_stored(session: Session, conversation_id: str, client_id: str) -> Optional[StoredMessage]:
+def _already_stored(session: Session, conversation_id: str, client_id: str) -> StoredMessage | None:
     earlier = session.execute(
         _with_counsellor_names().where(Message.conversation_id == conversation_id, Message.client_id == client_id)
     ).one_or_none()
@@ -103,7 +104,7 @@ def _row(
     )
 
 
-def _append(session: Session, conversation_id: str, rows: List[Dict[str, Any]], now: datetime) -> List[StoredMessage]:
+def _append(session: Session, conversation_id: str, rows: list[dict[str, Any]], now: datetime) -> list[StoredMessage]:
     """Stores `rows` with the conversation's next seqs, in one statement; the conversation is already held."""
     first = _next_seq(session, conversation_id)
     for seq, row in enumerate(rows, start=first):
@@ -134,16 +135,16 @@ def _append(session: Session, conversation_id: str, rows: List[Dict[str, Any]], 
 def add_message(
     session: Session,
     conversation_id: str,
-    speaker: Union[Speaker, str],
+    speaker: Speaker | str,
     text: str,
     *,
-    client_id: Optional[str] = None,
-    buttons: Optional[Sequence[Dict[str, str]]] = None,
-    counsellor_id: Optional[int] = None,
-    risk_level: Optional[Union[RiskLevel, str]] = None,
+    client_id: str | None = None,
+    buttons: Sequence[dict[str, str]] | None = None,
+    counsellor_id: int | None = None,
+    risk_level: RiskLevel | str | None = None,
     risk_evidence: Any = None,
-    reply_due_by: Optional[datetime] = None,
-    now: Optional[datetime] = None,
+    reply_due_by: datetime | None = None,
+    now: datetime | None = None,
 ) -> StoredMessage:
     """Appends a message with the next seq; a client_id already stored returns that message.
 
@@ -170,9 +171,9 @@ def add_message(
 def add_bot_messages(
     session: Session,
     conversation_id: str,
-    replies: Sequence[Tuple[str, Optional[Sequence[Dict[str, str]]]]],
-    now: Optional[datetime] = None,
-) -> List[StoredMessage]:
+    replies: Sequence[tuple[str, Sequence[dict[str, str]] | None]],
+    now: datetime | None = None,
+) -> list[StoredMessage]:
     """Appends the bot's replies to the child's last message, `(text, buttons)` each, with consecutive seqs: the
     child's messages are answered (even with no replies at all)."""
     now = now or utc_now()
@@ -185,7 +186,7 @@ def add_bot_messages(
     )
 
 
-def mark_answered(session: Session, conversation_id: str, up_to_seq: Optional[int] = None) -> None:
+def mark_answered(session: Session, conversation_id: str, up_to_seq: int | None = None) -> None:
     """No bot answer is due any more to the child's messages (up to `up_to_seq`)."""
     conditions = [Message.conversation_id == conversation_id, Message.reply_due_by.isnot(None)]
     if up_to_seq is not None:
@@ -201,13 +202,13 @@ class Overdue:
 
     conversation_id: str
     seq: int
-    client_id: Optional[str]
+    client_id: str | None
     text: str
-    risk_level: Optional[str]
-    risk_evidence: List[str]
+    risk_level: str | None
+    risk_evidence: list[str]
 
 
-def take_overdue(session: Session, now: datetime, due_again: datetime, since: datetime) -> List[Overdue]:
+def take_overdue(session: Session, now: datetime, due_again: datetime, since: datetime) -> list[Overdue]:
     """The child's last message in each conversation, if its answer is overdue (due between `since` and `now`),
     taken for the caller by moving its due time to `due_again`, so no other web app instance takes it meanwhile.
     An earlier message is answered with the child's last one; while a counsellor holds the conversation, the
@@ -257,7 +258,7 @@ def take_overdue(session: Session, now: datetime, due_again: datetime, since: da
     return taken
 
 
-def messages_after(session: Session, conversation_id: str, after_seq: int = 0, limit: int = 500) -> List[StoredMessage]:
+def messages_after(session: Session, conversation_id: str, after_seq: int = 0, limit: int = 500) -> list[StoredMessage]:
     """Returns the conversation's messages with seq above `after_seq`, oldest first."""
     rows = session.execute(
         _with_counsellor_names()
@@ -268,7 +269,7 @@ def messages_after(session: Session, conversation_id: str, after_seq: int = 0, l
     return [_stored(message, name, duplicate=False) for message, name in rows]
 
 
-def last_child_texts(session: Session, conversation_id: str, count: int = 3) -> List[str]:
+def last_child_texts(session: Session, conversation_id: str, count: int = 3) -> list[str]:
     """Returns the texts of the child's last `count` messages, oldest first."""
     texts = session.scalars(
         sa.select(Message.text)

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import List, Optional, Union
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -52,7 +51,7 @@ def _view(user: User) -> UserView:
     )
 
 
-def clean_display_name(display_name: str) -> Optional[str]:
+def clean_display_name(display_name: str) -> str | None:
     """The name a child will see, trimmed, or None for none; raises ValueError for one too long or not one line."""
     shown = " ".join(display_name.split())
     if len(shown) > DISPLAY_NAME_LENGTH:
@@ -74,7 +73,7 @@ def _hash(password: str) -> str:
     return _hasher.hash(password)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hash_of_nobody() -> str:
     return _hasher.hash("no account has this password")
 
@@ -91,16 +90,14 @@ def _lockout(failures: int) -> timedelta:
     return min(FIRST_LOCKOUT * 2**doublings, LONGEST_LOCKOUT)
 
 
-def _by_name(session: Session, name: str, for_update: bool = False) -> Optional[User]:
+def _by_name(session: Session, name: str, for_update: bool = False) -> User | None:
     query = sa.select(User).where(User.name == normalise_name(name))
     if for_update:
         query = query.with_for_update()
     return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
 
 
-def create_user(
-    session: Session, name: str, role: Union[UserRole, str], password: str, display_name: str = ""
-) -> UserView:
+def create_user(session: Session, name: str, role: UserRole | str, password: str, display_name: str = "") -> UserView:
     """Creates an active account; raises NameTaken, WeakPassword or ValueError."""
     name = normalise_name(name)
     user = User(
@@ -120,7 +117,7 @@ def create_user(
     return _view(user)
 
 
-def authenticate(session: Session, name: str, password: str, now: Optional[datetime] = None) -> Optional[UserView]:
+def authenticate(session: Session, name: str, password: str, now: datetime | None = None) -> UserView | None:
     """Returns the account if the password is right and it is active and not locked out."""
     now = now or utc_now()
     try:
@@ -145,19 +142,19 @@ def authenticate(session: Session, name: str, password: str, now: Optional[datet
     return _view(user)
 
 
-def get_user(session: Session, user_id: int) -> Optional[UserView]:
+def get_user(session: Session, user_id: int) -> UserView | None:
     """Returns the account with that id, active or not."""
     user = session.get(User, user_id)
     return _view(user) if user else None
 
 
-def find_user(session: Session, name: str) -> Optional[UserView]:
+def find_user(session: Session, name: str) -> UserView | None:
     """Returns the account with that name (any case), active or not."""
     user = _by_name(session, name)
     return _view(user) if user else None
 
 
-def list_users(session: Session) -> List[UserView]:
+def list_users(session: Session) -> list[UserView]:
     """Returns every account, by name."""
     return [_view(user) for user in session.scalars(sa.select(User).order_by(User.name))]
 

@@ -1,7 +1,6 @@
 """UTC time: the clock and the column type every stored datetime goes through."""
 
 from datetime import datetime, timezone
-from typing import Optional
 
 import sqlalchemy as sa
 
@@ -17,14 +16,14 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: pass a timezone-aware one")
         return value.astimezone(timezone.utc)
 
-    def process_result_value(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         # SQLite keeps no offset; every value was converted to UTC on the way in.

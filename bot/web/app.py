@@ -4,15 +4,14 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Optional
 
 from fastapi import FastAPI, Form, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError, SQLAlchemyError
-from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot import settings
@@ -32,8 +31,8 @@ from bot.web.editor_routes import register_editor
 from bot.web.helplines import helplines_for
 from bot.web.hours import CounsellorHours
 from bot.web.hub import Hub
-from bot.web.limits import BodySizeLimit
 from bot.web.insights_routes import register_insights
+from bot.web.limits import BodySizeLimit
 from bot.web.rasa import RasaClient
 from bot.web.service import ChatService
 
@@ -86,13 +85,13 @@ async def _content_ready(service: ChatService) -> None:
     await run_in_threadpool(response_problems, "utter_greet", "welcome", [{"text": "Hi."}], {})
 
 
-def create_app(database_url: Optional[str] = None, rasa_url: Optional[str] = None) -> FastAPI:
+def create_app(database_url: str | None = None, rasa_url: str | None = None) -> FastAPI:
     engine = make_engine(database_url or settings.DATABASE_URL)
     rasa = RasaClient(rasa_url or settings.RASA_URL)
     hours = CounsellorHours.parse(settings.COUNSELLOR_HOURS, settings.COUNSELLOR_TIMEZONE)
     hub = RedisHub(settings.REDIS_URL) if settings.REDIS_URL else Hub()
     service = ChatService(engine, rasa, hub, hours)
-    if settings.REPLY_DUE_SECONDS <= rasa.longest_turn_seconds:
+    if rasa.longest_turn_seconds >= settings.REPLY_DUE_SECONDS:
         log.warning(
             "REPLY_DUE_SECONDS (%s s) should be above the longest a live instance takes to answer (%s s): "
             "another instance may answer a slow message as well",

@@ -3,7 +3,6 @@ for forms, same-origin WebSockets."""
 
 import hmac
 import secrets
-from typing import Optional
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
@@ -60,7 +59,7 @@ def same_origin(connection: HTTPConnection) -> bool:
     return bool(origin) and urlsplit(origin).netloc == connection.headers.get("host")
 
 
-async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) -> Optional[Counsellor]:
+async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) -> Counsellor | None:
     """The signed-in person if their account is active and has one of `roles`, else None."""
     token = connection.session.get(SIGN_IN)
     if not token:
@@ -84,7 +83,7 @@ def answer_refusals(app) -> None:
     app.add_exception_handler(NotAllowed, not_allowed)
 
 
-async def require(request: Request, service, roles, csrf: Optional[str] = None) -> Counsellor:
+async def require(request: Request, service, roles, csrf: str | None = None) -> Counsellor:
     """The signed-in person with one of `roles`, checking a form's CSRF token first when one is given."""
     if csrf is not None:
         check_csrf(request, csrf)

@@ -14,11 +14,11 @@ counsellors online, so a child may be told nobody is online and given the helpli
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 import uuid
-from typing import Dict, List, Optional, Set
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
@@ -45,9 +45,9 @@ class RedisHub(Hub):
         super().__init__()
         self.redis = redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.instance = uuid.uuid4().hex[:12]
-        self.elsewhere: Dict[str, dict] = {}
-        self.tasks: List[asyncio.Task] = []
-        self.announcing: Set[asyncio.Task] = set()
+        self.elsewhere: dict[str, dict] = {}
+        self.tasks: list[asyncio.Task] = []
+        self.announcing: set[asyncio.Task] = set()
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self.redis_down_until = 0.0
         self.running = False
@@ -67,10 +67,8 @@ class RedisHub(Hub):
         for task in self.tasks:
             task.cancel()
         await asyncio.wait(self.tasks, timeout=STOP_SECONDS)
-        try:
+        with contextlib.suppress(RedisError, OSError, asyncio.TimeoutError):
             await asyncio.wait_for(self.redis.delete(PRESENCE_PREFIX + self.instance), STOP_SECONDS)
-        except (RedisError, OSError, asyncio.TimeoutError):
-            pass
         await self.redis.close()
 
     # ---- events: here at once, then to the others
@@ -78,7 +76,7 @@ class RedisHub(Hub):
         await super().to_child(conversation_id, event)
         self._publish({"to": "child", "conversation": conversation_id, "event": event})
 
-    async def to_consoles(self, event: dict, watching: Optional[str] = None) -> None:
+    async def to_consoles(self, event: dict, watching: str | None = None) -> None:
         await super().to_consoles(event, watching)
         self._publish({"to": "consoles", "watching": watching, "event": event})
 
@@ -107,14 +105,14 @@ class RedisHub(Hub):
                     "Redis unreachable (%s): events reach this instance's connections only", type(error).__name__
                 )
 
-    async def _publish_now(self, batch: List[str]) -> None:
+    async def _publish_now(self, batch: list[str]) -> None:
         try:
             await self._publish_in_order(batch)
         except (RedisError, OSError):
             # A connection opened before Redis restarted fails once and is dropped; a new one may work.
             await self._publish_in_order(batch)
 
-    async def _publish_in_order(self, batch: List[str]) -> None:
+    async def _publish_in_order(self, batch: list[str]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
             for message in batch:
                 pipe.publish(CHANNEL, message)
@@ -194,14 +192,14 @@ class RedisHub(Hub):
                 self.elsewhere = {}  # on our own: count only what this instance sees
             await asyncio.sleep(PRESENCE_SECONDS)
 
-    def counsellors(self) -> List[Counsellor]:
+    def counsellors(self) -> list[Counsellor]:
         everyone = {c.id: c for c in super().counsellors()}
         for presence in self.elsewhere.values():
             for counsellor in presence["counsellors"]:
                 everyone.setdefault(counsellor["id"], Counsellor(**counsellor))
         return list(everyone.values())
 
-    def chatting(self) -> List[str]:
+    def chatting(self) -> list[str]:
         ids = dict.fromkeys(super().chatting())
         for presence in self.elsewhere.values():
             ids.update(dict.fromkeys(presence["chatting"]))

@@ -4,12 +4,12 @@ Every label goes through Markup.format, which escapes it. Colours come from clas
 """
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence, Tuple
 
 from markupsafe import Markup
 
-Counts = Sequence[Tuple[str, int]]
+Counts = Sequence[tuple[str, int]]
 
 WIDTH = 640
 CHAR_WIDTH = 7  # about how wide a character of the 12-pixel labels is
@@ -27,7 +27,7 @@ class Chart:
     id: str
     caption: str
     svg: Markup
-    columns: Tuple[str, str]  # the table's headings: what is counted, and the count
+    columns: tuple[str, str]  # the table's headings: what is counted, and the count
     rows: Counts
 
 
@@ -58,7 +58,7 @@ def _nothing(chart_id: str, title: str) -> Markup:
     return _svg(chart_id, title, 40, _text(8, 24, "Nothing in this period.", css_class="chart-empty"))
 
 
-def bar_chart(chart_id: str, title: str, rows: Counts, row_classes: Optional[Mapping[str, str]] = None) -> Markup:
+def bar_chart(chart_id: str, title: str, rows: Counts, row_classes: Mapping[str, str] | None = None) -> Markup:
     """Horizontal bars, one row per label, with the count at the end of each bar."""
     if not rows:
         return _nothing(chart_id, title)

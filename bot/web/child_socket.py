@@ -7,7 +7,8 @@ Page to server:  {"type": "hello", "conversation": id or null, "after": last seq
 Server to page:  {"type": "welcome", "conversation": id, "status": bot|waiting|active}, then every message after
                  "after"; {"type": "message", "seq", "speaker", "text", "buttons", ...}; {"type": "ack", "id", "seq"};
                  {"type": "typing", "speaker"}; {"type": "status", "status"}; {"type": "helplines", "items"};
-                 {"type": "notice", "text", "refused": client id or null} (not stored: a refusal, a request to slow down)
+                 {"type": "notice", "text", "refused": client id or null}
+                 (a notice is not stored: a refusal, a request to slow down)
 """
 
 import asyncio
@@ -16,7 +17,7 @@ import logging
 import re
 import time
 from collections import deque
-from typing import Callable, Deque, Dict, Optional
+from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -41,7 +42,7 @@ class RateLimit:
 
     def __init__(self, count: int, seconds: float):
         self.count, self.seconds = count, seconds
-        self.sent: Deque[float] = deque()
+        self.sent: deque[float] = deque()
 
     def allow(self) -> bool:
         self._forget_old()
@@ -65,7 +66,7 @@ class RateLimits:
 
     def __init__(self, count: Callable[[], int], seconds: Callable[[], float]):
         self.count, self.seconds = count, seconds
-        self.limits: Dict[str, RateLimit] = {}
+        self.limits: dict[str, RateLimit] = {}
 
     def for_key(self, key: str) -> RateLimit:
         if len(self.limits) > 10_000:
@@ -78,7 +79,7 @@ PER_CONVERSATION = RateLimits(lambda: settings.RATE_MESSAGES, lambda: settings.R
 PER_ADDRESS = RateLimits(lambda: settings.RATE_IP_MESSAGES, lambda: settings.RATE_IP_WINDOW_SECONDS)
 
 
-def _valid_id(value) -> Optional[str]:
+def _valid_id(value) -> str | None:
     if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and value.replace("-", "").replace("_", "").isalnum():
         return value
     return None
@@ -89,7 +90,7 @@ def _seq(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-async def _notice(socket: WebSocket, name: str, refused: Optional[str] = None) -> None:
+async def _notice(socket: WebSocket, name: str, refused: str | None = None) -> None:
     await socket.send_json({"type": "notice", "text": render(name), "refused": refused})
 
 

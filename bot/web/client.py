@@ -4,7 +4,7 @@ import asyncio
 import json
 import re
 import uuid
-from typing import Callable, List, Optional
+from collections.abc import Callable
 
 import httpx
 import websockets
@@ -22,7 +22,7 @@ class EventSocket:
     socket = None
 
     def __init__(self):
-        self.events: List[dict] = []
+        self.events: list[dict] = []
 
     async def next_event(self, wanted: Callable[[dict], bool], timeout: float = WAIT_SECONDS) -> dict:
         """The next event matching `wanted`, keeping every event seen in `events`."""
@@ -38,7 +38,7 @@ class EventSocket:
 
 
 class ChildPage(EventSocket):
-    def __init__(self, web_url: str, conversation: Optional[str] = None, after: int = 0):
+    def __init__(self, web_url: str, conversation: str | None = None, after: int = 0):
         super().__init__()
         self.web_url, self.conversation, self.after = web_url, conversation, after
 
@@ -52,7 +52,7 @@ class ChildPage(EventSocket):
     async def __aexit__(self, *_exc) -> None:
         await self.socket.close()
 
-    async def send(self, text: str, client_id: Optional[str] = None, payload: Optional[str] = None) -> str:
+    async def send(self, text: str, client_id: str | None = None, payload: str | None = None) -> str:
         client_id = client_id or uuid.uuid4().hex
         await self.socket.send(json.dumps({"type": "message", "id": client_id, "text": text, "payload": payload}))
         return client_id
@@ -68,7 +68,7 @@ class ChildPage(EventSocket):
     async def send_event(self, event) -> None:
         await self.socket.send(event if isinstance(event, (bytes, str)) else json.dumps(event))
 
-    async def bot_messages_until_quiet(self, quiet: float = 2.0) -> List[dict]:
+    async def bot_messages_until_quiet(self, quiet: float = 2.0) -> list[dict]:
         """The messages that arrive until none has come for `quiet` seconds (the bot's whole answer)."""
         messages = []
         while True:
@@ -78,7 +78,7 @@ class ChildPage(EventSocket):
                 return messages
             messages.append(event)
 
-    def texts(self, speaker: Optional[str] = None) -> List[str]:
+    def texts(self, speaker: str | None = None) -> list[str]:
         return [e["text"] for e in self.events if e["type"] == "message" and speaker in (None, e["speaker"])]
 
 

@@ -1,7 +1,5 @@
 """What the counsellor's conversation page shows besides the live transcript: the child's region and its facts."""
 
-from typing import Dict, List, Optional
-
 from bot.content.facts import CONTACT_FIELDS
 from bot.content.published import published
 from bot.store import handoffs
@@ -16,7 +14,7 @@ PASTE_LISTS = (
 )
 
 
-def region_facts(region: Optional[str]) -> List[Dict]:
+def region_facts(region: str | None) -> list[dict]:
     """The verified services of a region, grouped for pasting; unverified entries never appear."""
     countries = published().current().facts["countries"]
     services = countries.get(region or DEFAULT_REGION) or countries[DEFAULT_REGION]

@@ -9,9 +9,9 @@ not wait behind everyone's ordinary replies. PostgreSQL needs none of this.
 import asyncio
 import heapq
 import itertools
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import IntEnum
-from typing import AsyncIterator, List, Tuple
 
 
 class Priority(IntEnum):
@@ -23,7 +23,7 @@ class Priority(IntEnum):
 class DatabaseTurns:
     def __init__(self):
         self._busy = False
-        self._waiting: List[Tuple[int, int, asyncio.Future]] = []  # (priority, arrival, future): a heap
+        self._waiting: list[tuple[int, int, asyncio.Future]] = []  # (priority, arrival, future): a heap
         self._arrival = itertools.count()
 
     @property

@@ -2,7 +2,6 @@
 
 import difflib
 from datetime import date, timedelta
-from typing import Dict, List, Optional
 
 import yaml
 from markupsafe import Markup
@@ -22,7 +21,7 @@ def condition_value(variant: dict, slot: str) -> str:
     return ""
 
 
-def fixed_conditions(variant: dict) -> List[str]:
+def fixed_conditions(variant: dict) -> list[str]:
     """Conditions the editor shows but does not let staff change (risk kind, who is at risk)."""
     fixed = [
         f"{c['name']} = {c['value']}"
@@ -32,7 +31,7 @@ def fixed_conditions(variant: dict) -> List[str]:
     return fixed + ([f"channel = {variant['channel']}"] if variant.get("channel") else [])
 
 
-def variants_from_form(form, stored: List[dict]) -> List[dict]:
+def variants_from_form(form, stored: list[dict]) -> list[dict]:
     """The variants as edited: text, the editable conditions and button titles from the form;
     everything else (button payloads, other conditions, custom data) as stored."""
     variants = []
@@ -74,7 +73,7 @@ def service_from_form(form, stored: dict, today: date) -> dict:
     return entry
 
 
-def preview(variants: List[dict], contacts: Dict[str, str], age_band: Optional[str], region: Optional[str]) -> dict:
+def preview(variants: list[dict], contacts: dict[str, str], age_band: str | None, region: str | None) -> dict:
     """The message a child with this age band and region gets, as the chat page shows it."""
     chosen = candidates(variants, profile_slots(age_band or None, region or None))
     if not chosen:
@@ -87,9 +86,9 @@ def preview(variants: List[dict], contacts: Dict[str, str], age_band: Optional[s
     }
 
 
-def every_preview(variants: List[dict], contacts: Dict[str, str]) -> List[dict]:
+def every_preview(variants: list[dict], contacts: dict[str, str]) -> list[dict]:
     """Each different message children get, with the age bands and regions that get it."""
-    seen: Dict[str, dict] = {}
+    seen: dict[str, dict] = {}
     for region in REGION_LABELS:
         for band in (None, *AGE_BAND_LABELS):
             shown = preview(variants, contacts, band, region)
@@ -102,7 +101,7 @@ def every_preview(variants: List[dict], contacts: Dict[str, str]) -> List[dict]:
 def diff_table(old, new, old_label: str, new_label: str) -> Markup:
     """A side-by-side diff of two bodies as YAML (difflib's table, styled by staff.css)."""
 
-    def lines(body) -> List[str]:
+    def lines(body) -> list[str]:
         return yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=90).splitlines() if body else []
 
     table = difflib.HtmlDiff(wrapcolumn=60).make_table(
@@ -122,7 +121,7 @@ def is_stale(entry: dict, today: date, days: int) -> bool:
     return bool(checked) and date.fromisoformat(str(checked)) < today - timedelta(days=days)
 
 
-def placeholders_of(entry: dict) -> List[str]:
+def placeholders_of(entry: dict) -> list[str]:
     return [
         f"{{{placeholder_name(entry['id'], field)}}}"
         for field in CONTACT_FIELDS

@@ -6,7 +6,6 @@ by the workflow itself.
 """
 
 from datetime import date
-from typing import Optional
 
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
@@ -17,8 +16,8 @@ from bot.content import workflow, yaml_io
 from bot.content.checks import SERVICE_ID
 from bot.content.facts import REGIONS
 from bot.store import audit, handoffs, users
-from bot.store.retention import delete_conversation
 from bot.store.models import ContentVersion, User
+from bot.store.retention import delete_conversation
 from bot.web import auth, editor_views
 from bot.web.editor_forms import service_from_form, variants_from_form
 
@@ -27,7 +26,7 @@ CONTENT_KINDS = ("response", "service")
 RACED = "Someone started a change to this at the same moment. Reload the page and try again."
 
 
-def _back(request: Request, url: str, message: Optional[str] = None, error: bool = False) -> RedirectResponse:
+def _back(request: Request, url: str, message: str | None = None, error: bool = False) -> RedirectResponse:
     if message:
         request.session["flash"] = {"text": message, "error": error}
     return RedirectResponse(url, status_code=303)
@@ -41,10 +40,10 @@ def register_editor(app: FastAPI, templates) -> None:
         context.update(person=person, csrf=auth.csrf_token(request), flash=request.session.pop("flash", None))
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
-    async def editor(request: Request, csrf: Optional[str] = None):
+    async def editor(request: Request, csrf: str | None = None):
         return await auth.require(request, service, auth.EDITOR_ROLES, csrf)
 
-    async def admin(request: Request, csrf: Optional[str] = None):
+    async def admin(request: Request, csrf: str | None = None):
         return await auth.require(request, service, auth.ADMIN_ROLES, csrf)
 
     @app.get("/editor", response_class=HTMLResponse)

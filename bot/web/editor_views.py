@@ -1,7 +1,6 @@
 """What the editor's pages show, read in one database session each."""
 
 from datetime import date
-from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,11 +21,11 @@ STATUS_LABELS = {
 }
 
 
-def _names(session: Session) -> Dict[int, str]:
+def _names(session: Session) -> dict[int, str]:
     return dict(session.execute(sa.select(User.id, User.name)).all())
 
 
-def _version_row(version: ContentVersion, item: ContentItem, names: Dict[int, str]) -> dict:
+def _version_row(version: ContentVersion, item: ContentItem, names: dict[int, str]) -> dict:
     return {
         "id": version.id,
         "number": version.number,
@@ -56,7 +55,7 @@ def home(session: Session, person_id: int, query: str = "") -> dict:
         .where(ContentVersion.status.in_(workflow.OPEN))
         .order_by(ContentVersion.updated_at.desc())
     ).all()
-    responses: Dict[str, List[dict]] = {}
+    responses: dict[str, list[dict]] = {}
     for name, variants in sorted(now_live.responses.items()):
         text = " ".join(variant.get("text") or "" for variant in variants)
         if needle and needle not in name.lower() and needle not in text.lower():
@@ -65,7 +64,7 @@ def home(session: Session, person_id: int, query: str = "") -> dict:
         responses.setdefault(topic, []).append(
             {"name": name, "first": (variants[0].get("text") or "")[:110], "variants": len(variants)}
         )
-    services: Dict[str, List[dict]] = {}
+    services: dict[str, list[dict]] = {}
     flagged = []
     for key, entry in now_live.services.items():
         stale = forms.is_stale(entry, today, settings.FACT_RECHECK_DAYS)
@@ -96,7 +95,7 @@ def home(session: Session, person_id: int, query: str = "") -> dict:
     }
 
 
-def item_page(session: Session, kind: str, key: str) -> Optional[dict]:
+def item_page(session: Session, kind: str, key: str) -> dict | None:
     item = workflow.item_by_key(session, kind, key)
     if item is None:
         return None
@@ -116,7 +115,7 @@ def item_page(session: Session, kind: str, key: str) -> Optional[dict]:
     }
 
 
-def change_page(session: Session, version_id: int, person_id: int) -> Optional[dict]:
+def change_page(session: Session, version_id: int, person_id: int) -> dict | None:
     version = session.get(ContentVersion, version_id)
     if version is None:
         return None
@@ -152,7 +151,7 @@ def change_page(session: Session, version_id: int, person_id: int) -> Optional[d
     }
 
 
-def check_draft(session: Session, version_id: int, form, age_band: str, region: str) -> Optional[dict]:
+def check_draft(session: Session, version_id: int, form, age_band: str, region: str) -> dict | None:
     """The live lint and preview of a draft as typed (not saved)."""
     version = session.get(ContentVersion, version_id)
     if version is None:

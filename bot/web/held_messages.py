@@ -7,7 +7,6 @@ stored once by its client id: if this process stops while holding messages, the 
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Deque, Dict, Optional
 
 from sqlalchemy import exc
 
@@ -22,7 +21,7 @@ class ChildMessage:
     conversation_id: str
     client_id: str
     text: str
-    payload: Optional[str] = None
+    payload: str | None = None
 
 
 class HeldMessages:
@@ -30,8 +29,8 @@ class HeldMessages:
 
     def __init__(self, limit: int = HELD_LIMIT):
         self.limit = limit
-        self.queue: Deque[ChildMessage] = deque()
-        self.per_conversation: Dict[str, int] = {}
+        self.queue: deque[ChildMessage] = deque()
+        self.per_conversation: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.queue)
@@ -47,7 +46,7 @@ class HeldMessages:
         self.per_conversation[message.conversation_id] = self.per_conversation.get(message.conversation_id, 0) + 1
         return True
 
-    def first(self) -> Optional[ChildMessage]:
+    def first(self) -> ChildMessage | None:
         return self.queue[0] if self.queue else None
 
     def done_with_first(self) -> None:

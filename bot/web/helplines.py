@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -20,7 +19,7 @@ class Helpline:
     value: str
     link: str  # tel: or https: address
 
-    def as_dict(self) -> Dict[str, str]:
+    def as_dict(self) -> dict[str, str]:
         return {"name": self.name, "value": self.value, "link": self.link}
 
 
@@ -39,7 +38,7 @@ def _entries() -> dict:
 
 
 @lru_cache(maxsize=4)
-def _table_of(contacts_key: frozenset) -> Dict[str, Tuple[Helpline, ...]]:
+def _table_of(contacts_key: frozenset) -> dict[str, tuple[Helpline, ...]]:
     contacts = dict(contacts_key)
     # An entry whose fact is not verified (or is gone) is left out, never shown.
     return {
@@ -52,6 +51,6 @@ def _table_of(contacts_key: frozenset) -> Dict[str, Tuple[Helpline, ...]]:
     }
 
 
-def helplines_for(region: Optional[str]) -> List[Helpline]:
+def helplines_for(region: str | None) -> list[Helpline]:
     table = _table_of(frozenset(published().current().contacts.items()))
     return list(table.get(region or DEFAULT_REGION) or table[DEFAULT_REGION])

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 
@@ -18,10 +17,10 @@ class CounsellorHours:
         start, end = (time.fromisoformat(part.strip()) for part in hours.split("-"))
         return cls(start, end, ZoneInfo(zone))
 
-    def _local(self, now: Optional[datetime]) -> datetime:
+    def _local(self, now: datetime | None) -> datetime:
         return (now or datetime.now(tz=self.zone)).astimezone(self.zone)
 
-    def is_open(self, now: Optional[datetime] = None) -> bool:
+    def is_open(self, now: datetime | None = None) -> bool:
         clock = self._local(now).time()
         if self.opens == self.closes:
             return True
@@ -29,7 +28,7 @@ class CounsellorHours:
             return self.opens <= clock and (self.closes == time(0) or clock < self.closes)
         return clock >= self.opens or clock < self.closes  # across midnight: 18:00-02:00
 
-    def next_opening(self, now: Optional[datetime] = None) -> str:
+    def next_opening(self, now: datetime | None = None) -> str:
         """When counsellors are next here, as a child would say it: "9am", "9:30am"."""
         local = self._local(now)
         opening = datetime.combine(local.date(), self.opens, tzinfo=self.zone)

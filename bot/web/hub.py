@@ -2,8 +2,8 @@
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -25,15 +25,15 @@ class Counsellor:
 @dataclass
 class Console:
     counsellor: Counsellor
-    watching: Set[str] = field(default_factory=set)
+    watching: set[str] = field(default_factory=set)
 
 
 class Hub:
     """One process's connections. bot/web/bus.py shares them between instances over Redis."""
 
     def __init__(self):
-        self.children: Dict[str, Set[WebSocket]] = {}
-        self.consoles: Dict[WebSocket, Console] = {}
+        self.children: dict[str, set[WebSocket]] = {}
+        self.consoles: dict[WebSocket, Console] = {}
 
     async def start(self) -> None:
         """Nothing to start for one process alone."""
@@ -54,7 +54,7 @@ class Hub:
     def child_connected(self, conversation_id: str) -> bool:
         return bool(self.children.get(conversation_id))
 
-    def chatting(self) -> List[str]:
+    def chatting(self) -> list[str]:
         """The conversations with a page open now."""
         return list(self.children)
 
@@ -70,7 +70,7 @@ class Hub:
     def remove_console(self, socket: WebSocket) -> None:
         self.consoles.pop(socket, None)
 
-    def counsellors(self) -> List[Counsellor]:
+    def counsellors(self) -> list[Counsellor]:
         """Everyone signed in to a console now, once each."""
         return list({console.counsellor.id: console.counsellor for console in self.consoles.values()}.values())
 
@@ -84,7 +84,7 @@ class Hub:
     def counsellors_online(self) -> int:
         return len(self.counsellors())
 
-    async def to_consoles(self, event: dict, watching: Optional[str] = None) -> None:
+    async def to_consoles(self, event: dict, watching: str | None = None) -> None:
         """To every console, or with `watching` only to those that have that conversation open."""
         sockets = [s for s, c in self.consoles.items() if watching is None or watching in c.watching]
         await _send_all(sockets, event)

@@ -5,10 +5,10 @@ import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from bot.store.models import Conversation, Handoff, Message, RiskLevel, Speaker
 from bot.store.rasa_events import events as rasa_events
 from bot.store.utc import utc_now
 
-Counts = List[Tuple[str, int]]
+Counts = list[tuple[str, int]]
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -70,7 +70,7 @@ class Period:
     start: datetime  # UTC: midnight at the start of first_day, local time
     zone: ZoneInfo
 
-    def local_days(self) -> List[date]:
+    def local_days(self) -> list[date]:
         return [self.first_day + timedelta(days=n) for n in range((self.last_day - self.first_day).days + 1)]
 
 
@@ -81,17 +81,17 @@ def period_ending(now: datetime, days: int, zone: ZoneInfo) -> Period:
     return Period(first_day, today, start, zone)
 
 
-def chosen_period(value: Optional[str]) -> int:
+def chosen_period(value: str | None) -> int:
     """The `days` query parameter as one of PERIODS; anything else is the default."""
     return int(value) if value in {str(days) for days in PERIODS} else DEFAULT_PERIOD
 
 
-def chosen_region(value: Optional[str]) -> Optional[str]:
+def chosen_region(value: str | None) -> str | None:
     """The `region` query parameter as one of REGION_CHOICES, or None for every region."""
     return value if value in REGION_CHOICES else None
 
 
-def _in_region(region: Optional[str]):
+def _in_region(region: str | None):
     if region is None:
         return sa.true()
     if region == UNKNOWN_REGION:
@@ -99,7 +99,7 @@ def _in_region(region: Optional[str]):
     return Conversation.country == region
 
 
-def _region_of(country: Optional[str]) -> str:
+def _region_of(country: str | None) -> str:
     return country if country in REGIONS else UNKNOWN_REGION
 
 
@@ -111,11 +111,11 @@ class ChildTurn:
     """One message a child sent to Rasa, and the intent Rasa recognised in it."""
 
     text: str
-    intent: Optional[str]
-    confidence: Optional[float]
+    intent: str | None
+    confidence: float | None
 
 
-@lru_cache(maxsize=None)
+@cache
 def fallback_threshold() -> float:
     """The FallbackClassifier's threshold in config.yml: below it, Rasa did not understand."""
     with open(settings.PROJECT_ROOT / "config.yml", encoding="utf-8") as handle:
@@ -126,7 +126,7 @@ def fallback_threshold() -> float:
     return DEFAULT_FALLBACK_THRESHOLD
 
 
-def fallback_kind(turn: ChildTurn) -> Optional[str]:
+def fallback_kind(turn: ChildTurn) -> str | None:
     """Why the turn counts as a fallback (its intent, or "low_confidence"), or None if the bot understood it."""
     if turn.intent in FALLBACK_INTENTS:
         return turn.intent
@@ -135,7 +135,7 @@ def fallback_kind(turn: ChildTurn) -> Optional[str]:
     return None
 
 
-def fallback_names() -> Dict[str, str]:
+def fallback_names() -> dict[str, str]:
     """What each kind of fallback is called on the page."""
     return {
         "nlu_fallback": "Not understood (nlu_fallback)",
@@ -144,13 +144,13 @@ def fallback_names() -> Dict[str, str]:
     }
 
 
-def _child_turn(data: Optional[str]) -> ChildTurn:
+def _child_turn(data: str | None) -> ChildTurn:
     event = json.loads(data or "{}")
     intent = (event.get("parse_data") or {}).get("intent") or {}
     return ChildTurn(event.get("text") or "", intent.get("name"), intent.get("confidence"))
 
 
-def child_turns(connection, period: Period, region: Optional[str]) -> List[ChildTurn]:
+def child_turns(connection, period: Period, region: str | None) -> list[ChildTurn]:
     """Children's messages to Rasa in the period, most recent first (none before Rasa created its table)."""
     if not sa.inspect(connection).has_table(rasa_events.name):
         return []
@@ -174,8 +174,8 @@ class Waits:
 
     claimed: int
     never_claimed: int  # including any still waiting now
-    median_seconds: Optional[float]
-    p90_seconds: Optional[float]
+    median_seconds: float | None
+    p90_seconds: float | None
     buckets: Counts
 
 
@@ -194,11 +194,11 @@ class Insights:
     """Every figure of the insights page, for one period and one region (None: every region)."""
 
     days: int
-    region: Optional[str]
+    region: str | None
     timezone: str
     conversations: int
-    conversations_per_day: List[Tuple[date, int]]
-    conversations_per_hour: List[Tuple[int, int]]
+    conversations_per_day: list[tuple[date, int]]
+    conversations_per_hour: list[tuple[int, int]]
     child_messages: int
     intents: Counts  # most recognised first
     fallbacks: Counts  # by kind, see fallback_names()
@@ -208,7 +208,7 @@ class Insights:
     handoffs_by_reason: Counts
     handoffs_by_status: Counts
     waits: Waits
-    regions: List[RegionRow]  # every region, whatever the region filter
+    regions: list[RegionRow]  # every region, whatever the region filter
 
     @property
     def fallback_total(self) -> int:
@@ -219,7 +219,7 @@ def _connection(db):
     return db.connection() if isinstance(db, Session) else db
 
 
-def _value(member) -> Optional[str]:
+def _value(member) -> str | None:
     return getattr(member, "value", member)
 
 
@@ -227,19 +227,19 @@ def _most_first(counter: Counter) -> Counts:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _in_order(counter: Counter, names: Dict[str, str]) -> Counts:
+def _in_order(counter: Counter, names: dict[str, str]) -> Counts:
     """Every name in its declared order, zeros included, so charts keep their shape."""
     return [(name, counter.get(key, 0)) for key, name in names.items()]
 
 
-def percentile(sorted_values: Sequence[float], fraction: float) -> Optional[float]:
+def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
     """The nearest-rank percentile: the smallest value with at least `fraction` of the values at or below it."""
     if not sorted_values:
         return None
     return sorted_values[max(0, math.ceil(fraction * len(sorted_values)) - 1)]
 
 
-def waits(requested_and_claimed: Iterable[Tuple[datetime, Optional[datetime]]]) -> Waits:
+def waits(requested_and_claimed: Iterable[tuple[datetime, datetime | None]]) -> Waits:
     pairs = list(requested_and_claimed)
     seconds = sorted((claimed - requested).total_seconds() for requested, claimed in pairs if claimed is not None)
     never = len(pairs) - len(seconds)
@@ -253,7 +253,7 @@ def waits(requested_and_claimed: Iterable[Tuple[datetime, Optional[datetime]]]) 
     )
 
 
-def _conversation_starts(connection, period: Period, region: Optional[str]) -> List[datetime]:
+def _conversation_starts(connection, period: Period, region: str | None) -> list[datetime]:
     return list(
         connection.execute(
             sa.select(Conversation.started_at).where(Conversation.started_at >= period.start, _in_region(region))
@@ -261,12 +261,12 @@ def _conversation_starts(connection, period: Period, region: Optional[str]) -> L
     )
 
 
-def _per_day(starts: List[datetime], period: Period) -> List[Tuple[date, int]]:
+def _per_day(starts: list[datetime], period: Period) -> list[tuple[date, int]]:
     counts = Counter(start.astimezone(period.zone).date() for start in starts)
     return [(day, counts.get(day, 0)) for day in period.local_days()]
 
 
-def _per_hour(starts: List[datetime], zone: ZoneInfo) -> List[Tuple[int, int]]:
+def _per_hour(starts: list[datetime], zone: ZoneInfo) -> list[tuple[int, int]]:
     counts = Counter(start.astimezone(zone).hour for start in starts)
     return [(hour, counts.get(hour, 0)) for hour in range(24)]
 
@@ -274,7 +274,7 @@ def _per_hour(starts: List[datetime], zone: ZoneInfo) -> List[Tuple[int, int]]:
 _RISK_NAMES = {level.value: level.value.capitalize() for level in RiskLevel}
 
 
-def _messages_by_risk(connection, period: Period, region: Optional[str]) -> Counts:
+def _messages_by_risk(connection, period: Period, region: str | None) -> Counts:
     rows = connection.execute(
         sa.select(Message.risk_level, sa.func.count())
         .join(Conversation, Conversation.sender_id == Message.conversation_id)
@@ -287,7 +287,7 @@ def _messages_by_risk(connection, period: Period, region: Optional[str]) -> Coun
     return _in_order(counts, _RISK_NAMES)
 
 
-def _conversations_by_risk(connection, period: Period, region: Optional[str]) -> Counts:
+def _conversations_by_risk(connection, period: Period, region: str | None) -> Counts:
     rows = connection.execute(
         sa.select(Conversation.risk_level, sa.func.count())
         .where(Conversation.started_at >= period.start, _in_region(region))
@@ -296,7 +296,7 @@ def _conversations_by_risk(connection, period: Period, region: Optional[str]) ->
     return _in_order(Counter({_value(level): count for level, count in rows}), _RISK_NAMES)
 
 
-def _handoff_rows(connection, period: Period, region: Optional[str]):
+def _handoff_rows(connection, period: Period, region: str | None):
     return list(
         connection.execute(
             sa.select(Handoff.reason, Handoff.status, Handoff.requested_at, Handoff.claimed_at)
@@ -306,7 +306,7 @@ def _handoff_rows(connection, period: Period, region: Optional[str]):
     )
 
 
-def _regions(connection, period: Period) -> List[RegionRow]:
+def _regions(connection, period: Period) -> list[RegionRow]:
     conversations = Counter()
     for country, count in connection.execute(
         sa.select(Conversation.country, sa.func.count())
@@ -327,7 +327,7 @@ def _regions(connection, period: Period) -> List[RegionRow]:
     ]
 
 
-def insights(db, days: int = DEFAULT_PERIOD, region: Optional[str] = None, now: Optional[datetime] = None) -> Insights:
+def insights(db, days: int = DEFAULT_PERIOD, region: str | None = None, now: datetime | None = None) -> Insights:
     """Every figure of the insights page for the last `days` days, for one region or (None) all."""
     connection = _connection(db)
     zone = ZoneInfo(settings.COUNSELLOR_TIMEZONE)
@@ -356,7 +356,7 @@ def insights(db, days: int = DEFAULT_PERIOD, region: Optional[str] = None, now: 
     )
 
 
-def format_duration(seconds: Optional[float]) -> str:
+def format_duration(seconds: float | None) -> str:
     """A wait in words a person reads at a glance: "45 s", "3 min 20 s", "2 h 5 min"."""
     if seconds is None:
         return "none claimed"
@@ -414,13 +414,13 @@ class FallbackMessage:
 def fallback_messages(
     db,
     days: int = DEFAULT_PERIOD,
-    region: Optional[str] = None,
-    now: Optional[datetime] = None,
+    region: str | None = None,
+    now: datetime | None = None,
     limit: int = MAX_FALLBACK_MESSAGES,
-) -> List[FallbackMessage]:
+) -> list[FallbackMessage]:
     """Children's messages the bot did not understand, redacted, most recent first, the same words counted once."""
     period = period_ending(now or utc_now(), days, ZoneInfo(settings.COUNSELLOR_TIMEZONE))
-    found: Dict[str, FallbackMessage] = {}
+    found: dict[str, FallbackMessage] = {}
     for turn in child_turns(_connection(db), period, region):
         if fallback_kind(turn) is None or turn.text.startswith("/"):  # "/..." is a button, not typed words
             continue
@@ -433,7 +433,7 @@ def fallback_messages(
     return list(found.values())
 
 
-def nlu_yaml(messages: Iterable[FallbackMessage], days: int, region: Optional[str]) -> str:
+def nlu_yaml(messages: Iterable[FallbackMessage], days: int, region: str | None) -> str:
     """Rasa NLU training data with every message as an example of `review_me`, for staff to move to the right intent."""
     where = REGION_NAMES[region] if region else "every region"
     lines = [

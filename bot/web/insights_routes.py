@@ -1,6 +1,5 @@
 """The insights page (staff, supervisors, admins) and, for staff and admins, what the bot did not understand."""
 
-from typing import Dict, List, Optional
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -30,7 +29,7 @@ def _chart(chart_id: str, caption: str, columns, rows: Counts, draw=bar_chart, *
     return Chart(chart_id, caption, draw(chart_id, caption, rows, **options), columns, rows)
 
 
-def charts(figures: Insights) -> Dict[str, List[Chart]]:
+def charts(figures: Insights) -> dict[str, list[Chart]]:
     """The page's charts, by section."""
     per_day = [(f"{day.day} {day:%b}", count) for day, count in figures.conversations_per_day]
     per_hour = [(f"{hour:02d}:00", count) for hour, count in figures.conversations_per_hour]
@@ -94,7 +93,7 @@ def charts(figures: Insights) -> Dict[str, List[Chart]]:
     }
 
 
-def _filters(days: int, region: Optional[str]) -> str:
+def _filters(days: int, region: str | None) -> str:
     return urlencode({"days": days, **({"region": region} if region else {})})
 
 
@@ -103,7 +102,7 @@ def register_insights(app: FastAPI, templates) -> None:
     auth.answer_refusals(app)
 
     @app.get("/insights", response_class=HTMLResponse)
-    async def insights_page(request: Request, days: Optional[str] = None, region: Optional[str] = None):
+    async def insights_page(request: Request, days: str | None = None, region: str | None = None):
         service = request.app.state.service
         person = await auth.require(request, service, auth.INSIGHTS_ROLES)
         days, region = chosen_period(days), chosen_region(region)
@@ -128,7 +127,7 @@ def register_insights(app: FastAPI, templates) -> None:
         )
 
     @app.get("/insights/fallbacks.yml")
-    async def fallbacks_download(request: Request, days: Optional[str] = None, region: Optional[str] = None):
+    async def fallbacks_download(request: Request, days: str | None = None, region: str | None = None):
         service = request.app.state.service
         await auth.require(request, service, auth.EDITOR_ROLES)
         days, region = chosen_period(days), chosen_region(region)

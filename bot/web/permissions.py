@@ -10,13 +10,11 @@ the bot (to pick one) and their own, never one another counsellor holds. Only th
 passes the conversation on or ends it.
 """
 
-from typing import Dict, FrozenSet
-
 RELATIONS = ("holder", "waiting", "bot", "other")
 ALL = frozenset(RELATIONS)
 HOLDER = frozenset({"holder"})
 
-PERMISSIONS: Dict[str, Dict[str, FrozenSet[str]]] = {
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     #            counsellor                             supervisor           admin
     "watch": {"counsellor": frozenset({"holder", "waiting", "bot"}), "supervisor": ALL, "admin": ALL},
     "claim": {

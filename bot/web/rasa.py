@@ -10,7 +10,6 @@ without taking Rasa's time.
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import List, Optional
 
 import httpx
 
@@ -27,14 +26,14 @@ class RasaUnavailable(Exception):
 @dataclass(frozen=True)
 class BotReply:
     text: str
-    buttons: List[dict] = field(default_factory=list)
+    buttons: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class BotTurn:
     """What Rasa said, and whether its last message offered a person (the `handoff` marker of utter_request_human)."""
 
-    replies: List[BotReply]
+    replies: list[BotReply]
     offers_person: bool = False
     # True when Rasa could not answer and the web app's safety message (with the numbers) stands in
     from_web_app: bool = False
@@ -45,8 +44,8 @@ class RasaClient:
         self,
         base_url: str,
         timeout: float = REPLY_TIMEOUT_SECONDS,
-        at_once: Optional[int] = None,
-        queue_seconds: Optional[float] = None,
+        at_once: int | None = None,
+        queue_seconds: float | None = None,
     ):
         at_once = at_once or settings.RASA_AT_ONCE
         limits = httpx.Limits(max_connections=at_once, max_keepalive_connections=at_once)
@@ -56,7 +55,7 @@ class RasaClient:
         # The longest a live web app takes to answer a message: its wait in line, then Rasa's whole time limit.
         self.longest_turn_seconds = self.queue_seconds + timeout
 
-    async def reply(self, conversation_id: str, text: str, client_id: Optional[str] = None) -> BotTurn:
+    async def reply(self, conversation_id: str, text: str, client_id: str | None = None) -> BotTurn:
         """Rasa's answer to the child's message; `client_id` goes with it, so Rasa's stored turn can be found
         again (bot/store/rasa_events.py) if this process stops before it stores the answer."""
         message = {"sender": conversation_id, "message": text}
@@ -80,9 +79,9 @@ class RasaClient:
         await self.client.aclose()
 
 
-def turn_from_answers(answers: List[dict]) -> BotTurn:
+def turn_from_answers(answers: list[dict]) -> BotTurn:
     """Rasa's REST channel answers as the web app's turn."""
-    replies: List[BotReply] = []
+    replies: list[BotReply] = []
     offers_person = False
     for answer in answers:
         if (answer.get("custom") or {}).get("handoff"):

@@ -9,8 +9,8 @@ import asyncio
 import dataclasses
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable, List, Optional
 
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
@@ -44,7 +44,7 @@ class RecentRegions(dict):
 
     LIMIT = 100_000
 
-    def remember(self, conversation_id: str, region: Optional[str]) -> None:
+    def remember(self, conversation_id: str, region: str | None) -> None:
         if len(self) >= self.LIMIT:
             self.clear()
         self[conversation_id] = region
@@ -112,7 +112,7 @@ class ChatService:
     # ------------------------------------------------------------------ the child's side
     # While the database is away, a page that (re)connects gets the last region known here, nothing it has not
     # seen yet (it comes after the next reconnect), and the bot's status: the child can still write.
-    async def region(self, conversation_id: str) -> Optional[str]:
+    async def region(self, conversation_id: str) -> str | None:
         try:
             region = await self.db(_region, conversation_id)
         except DATABASE_AWAY:
@@ -120,7 +120,7 @@ class ChatService:
         self.regions.remember(conversation_id, region)
         return region
 
-    async def history(self, conversation_id: str, after_seq: int) -> List[dict]:
+    async def history(self, conversation_id: str, after_seq: int) -> list[dict]:
         try:
             messages = await self.db(transcript.messages_after, conversation_id, after_seq)
         except DATABASE_AWAY:
@@ -139,7 +139,7 @@ class ChatService:
         await self.hub.to_conversation(conversation_id, message_event(stored))
         return stored
 
-    async def from_child(self, conversation_id: str, client_id: str, text: str, payload: Optional[str] = None) -> None:
+    async def from_child(self, conversation_id: str, client_id: str, text: str, payload: str | None = None) -> None:
         """A child's message: stored once (a resend is only acknowledged), assessed, then answered.
 
         If the database cannot take it, it is held and handled when the database is back (release_held)."""
@@ -191,9 +191,9 @@ class ChatService:
         self,
         conversation_id: str,
         text: str,
-        client_id: Optional[str],
+        client_id: str | None,
         level: str,
-        evidence: List[str],
+        evidence: list[str],
         handoff,
         queued_now: bool,
         recovering: bool = False,
@@ -277,7 +277,7 @@ class ChatService:
                     log.exception("an overdue message could not be answered")
 
     async def _bot_turn(
-        self, conversation_id: str, text: str, client_id: Optional[str] = None, recovering: bool = False
+        self, conversation_id: str, text: str, client_id: str | None = None, recovering: bool = False
     ) -> BotTurn:
         await self.hub.to_child(conversation_id, {"type": "typing", "speaker": "bot"})
         try:
@@ -297,7 +297,7 @@ class ChatService:
         await self.hub.to_child(conversation_id, helplines_event(region))
         return turn
 
-    async def _turn_rasa_took(self, conversation_id: str, client_id: Optional[str]) -> Optional[BotTurn]:
+    async def _turn_rasa_took(self, conversation_id: str, client_id: str | None) -> BotTurn | None:
         """Rasa's answer to a message it had taken before the instance that sent it stopped: sending the message
         again would have Rasa take it twice. None if Rasa never took it."""
         if not client_id:
@@ -397,13 +397,13 @@ class ChatService:
         if not may(counsellor.role, action, await self.relation(counsellor, conversation_id)):
             raise PermissionError(f"{counsellor.role} may not {action} this conversation")
 
-    async def read_transcript(self, counsellor: Counsellor, conversation_id: str) -> List[dict]:
+    async def read_transcript(self, counsellor: Counsellor, conversation_id: str) -> list[dict]:
         """The whole transcript for a console, if the table allows it; every read is in the audit log."""
         await self.check(counsellor, "watch", conversation_id)
         await self.db(_record_read, counsellor.id, conversation_id)
         return await self.history(conversation_id, 0)
 
-    async def claim(self, counsellor: Counsellor, handoff_id: int) -> Optional[str]:
+    async def claim(self, counsellor: Counsellor, handoff_id: int) -> str | None:
         """The counsellor takes a waiting conversation; returns its id, or None if someone else got it first."""
         try:
             handoff = await self.db(handoffs.claim, handoff_id, counsellor.id)
@@ -428,7 +428,7 @@ class ChatService:
         self.broadcast_queue()
 
     async def from_counsellor(
-        self, counsellor: Counsellor, conversation_id: str, client_id: Optional[str], text: str
+        self, counsellor: Counsellor, conversation_id: str, client_id: str | None, text: str
     ) -> None:
         """A counsellor's reply to the child they hold; a resent reply (same client id) is stored once."""
         handoff = await self.db(handoffs.active, conversation_id)
@@ -482,7 +482,7 @@ def _transfer(session, conversation_id: str, counsellor: Counsellor, to: Counsel
 class TakenMessage:
     stored: transcript.StoredMessage
     risk: RiskAssessment
-    handoff: Optional[handoffs.HandoffView]  # the one open before this message
+    handoff: handoffs.HandoffView | None  # the one open before this message
     counsellor_requested: bool
     hours_open: bool
 
@@ -528,15 +528,15 @@ def _read_queue(session):
     return handoffs.queue(session), handoffs.live(session)
 
 
-def _store_replies(session, conversation_id: str, replies: List[BotReply]):
+def _store_replies(session, conversation_id: str, replies: list[BotReply]):
     """The bot's replies to one message, stored in one transaction, and the child's region as Rasa now has it."""
     stored = transcript.add_bot_messages(session, conversation_id, [(reply.text, reply.buttons) for reply in replies])
     return stored, _region(session, conversation_id)
 
 
-def _region(session, conversation_id: str) -> Optional[str]:
+def _region(session, conversation_id: str) -> str | None:
     return session.scalar(sa.select(Conversation.country).where(Conversation.sender_id == conversation_id))
 
 
-def helplines_event(region: Optional[str]) -> dict:
+def helplines_event(region: str | None) -> dict:
     return {"type": "helplines", "region": region, "items": [h.as_dict() for h in helplines_for(region)]}

@@ -4,9 +4,9 @@
 cluster) comes from the tests.postgres_server plugin that tests/conftest.py loads.
 """
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, List
 
 import pytest
 from argon2 import PasswordHasher
@@ -66,7 +66,7 @@ def people(engine: Engine, monkeypatch) -> People:
 @pytest.fixture
 def follower(tmp_path: Path) -> Iterator[Callable[..., PublishedContent]]:
     """Makes PublishedContent followers (not polling) and closes their engines after the test."""
-    made: List[PublishedContent] = []
+    made: list[PublishedContent] = []
 
     def make(database_url: str, snapshot_file: Path = tmp_path / "snapshot.json") -> PublishedContent:
         content = PublishedContent(database_url, snapshot_file, poll_seconds=3600)

@@ -9,7 +9,7 @@ nothing behind.
 import json
 import socket
 from datetime import date, timedelta
-from typing import Any, List, Optional, Tuple
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -70,7 +70,7 @@ def count(engine, model) -> int:
     return run(engine, lambda session: session.scalar(sa.select(sa.func.count()).select_from(model)))
 
 
-def draft_response(engine, who: int, text: str, name: str = "utter_greet") -> Tuple[int, List[str]]:
+def draft_response(engine, who: int, text: str, name: str = "utter_greet") -> tuple[int, list[str]]:
     """Opens a change to a response, puts `text` in its first variant and saves it: (version id, problems)."""
     version_id = run(engine, workflow.open_change, who, "response", name)
     variants = body_of(engine, version_id)
@@ -78,7 +78,7 @@ def draft_response(engine, who: int, text: str, name: str = "utter_greet") -> Tu
     return version_id, run(engine, workflow.save_draft, who, version_id, variants, "Test change.")
 
 
-def draft_service(engine, who: int, key: str, topic: Optional[str] = None, **changes) -> Tuple[int, List[str]]:
+def draft_service(engine, who: int, key: str, topic: str | None = None, **changes) -> tuple[int, list[str]]:
     """Opens a change to a service (a new one with `topic`), applies `changes` and saves it."""
     version_id = run(engine, workflow.open_change, who, "service", key, topic)
     entry = {**body_of(engine, version_id), **changes}

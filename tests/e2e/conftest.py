@@ -7,9 +7,9 @@ import sys
 import tempfile
 import urllib.request
 import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Sequence
 
 import pytest
 
@@ -36,7 +36,7 @@ class Chat:
         self.rasa_url = rasa_url
         self.sender = f"test-{uuid.uuid4().hex[:12]}"
 
-    def say(self, text: str) -> List[dict]:
+    def say(self, text: str) -> list[dict]:
         request = urllib.request.Request(
             f"{self.rasa_url}/webhooks/rest/webhook",
             data=json.dumps({"sender": self.sender, "message": text}).encode(),
@@ -45,7 +45,7 @@ class Chat:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.load(response)
 
-    def texts(self, text: str) -> List[str]:
+    def texts(self, text: str) -> list[str]:
         return [reply.get("text", "") for reply in self.say(text)]
 
     def reply(self, text: str) -> str:
@@ -127,7 +127,7 @@ def counsellor_name(assistant) -> str:
 @contextmanager
 def web_apps_alone(
     ports: Sequence[int], database_url: str, rasa_url: str, workdir, **settings_env: str
-) -> Iterator[List[str]]:
+) -> Iterator[list[str]]:
     """Web app processes of their own, one per port, on that database, in front of that Rasa (or none), or
     otherwise set; started together, and stopped on leaving."""
     env = {
@@ -154,7 +154,7 @@ def web_apps_alone(
                 f"{url}/healthz",
                 log_file=Path(workdir) / f"web-{port}.log",
             )
-            for port, url in zip(ports, urls)
+            for port, url in zip(ports, urls, strict=True)
         ],
     )
     launch.start_all(web_apps, timeout=90)

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from bot import launch
 from bot.cluster import Layout, start_cluster
 from bot.store import transcript
-from bot.store.rasa_events import events as rasa_events
 from bot.store.db import make_engine, session_scope
+from bot.store.rasa_events import events as rasa_events
 from bot.web.client import ChildPage
 from tests import early_start
 from tests.e2e.conftest import add_user

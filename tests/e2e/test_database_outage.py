@@ -56,7 +56,9 @@ def test_messages_sent_while_postgresql_is_stopped_are_kept_and_answered_when_it
                 postgres.start()
 
                 for client_id in ids:
-                    await talking.next_event(lambda e: e["type"] == "ack" and e["id"] == client_id, timeout=60)
+                    await talking.next_event(
+                        lambda e, wanted=client_id: e["type"] == "ack" and e["id"] == wanted, timeout=60
+                    )
                 await newcomer.next_event(lambda e: e["type"] == "ack" and e["id"] == newcomer_id, timeout=60)
                 await talking.bot_messages_until_quiet(quiet=3)
                 return talking, [newcomer.conversation, quiet.conversation]

@@ -7,8 +7,8 @@ whom, for visitors and every role, is test_route_roles.py's matrix.)
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, Optional
 
 import httpx
 import pytest
@@ -36,14 +36,14 @@ class Person:
     """A browser: an HTTP client with its own session cookie (signed in unless `name` is None)."""
 
     http: httpx.Client
-    name: Optional[str] = None
-    role: Optional[str] = None
+    name: str | None = None
+    role: str | None = None
 
     def csrf(self) -> str:
         # The login page shows the session's current token, signed in or not.
         return csrf_of(self.http.get("/login"))
 
-    def post(self, path: str, files=None, csrf: Optional[str] = None, **fields: str) -> httpx.Response:
+    def post(self, path: str, files=None, csrf: str | None = None, **fields: str) -> httpx.Response:
         token = self.csrf() if csrf is None else csrf
         return self.http.post(path, data={"csrf": token, **fields}, files=files)
 
@@ -68,7 +68,7 @@ def sign_in(web_url: str, database_url: str, role: str) -> Person:
 
 
 @pytest.fixture(scope="module")
-def people(assistant) -> Iterator[Dict[str, Person]]:
+def people(assistant) -> Iterator[dict[str, Person]]:
     """One signed-in person of each role, and a second member of staff to review."""
     signed_in = {role: sign_in(assistant.web_url, assistant.database_url, role) for role in ROLES}
     signed_in["reviewer"] = sign_in(assistant.web_url, assistant.database_url, "staff")
@@ -84,7 +84,7 @@ def database(assistant):
     engine.dispose()
 
 
-def db_state(engine) -> Dict[str, int]:
+def db_state(engine) -> dict[str, int]:
     """How many rows each table a staff page can change has: any change shows."""
     with engine.connect() as connection:
         return {
@@ -115,7 +115,7 @@ def change_id(response: httpx.Response) -> int:
     return int(found.group(1))
 
 
-def greeting_form(text: str) -> Dict[str, str]:
+def greeting_form(text: str) -> dict[str, str]:
     """The change page's fields for utter_greet: both variants' texts."""
     return {"variant-0-text": text, "variant-1-text": GREETING_VARIANTS[1]["text"]}
 
@@ -130,9 +130,9 @@ class Post:
     path: str
     roles: set
     fields: Callable[[], dict]
-    files: Callable[[], Optional[dict]] = lambda: None
+    files: Callable[[], dict | None] = lambda: None
     allowed_status: int = 303
-    redirect: Optional[str] = None  # a pattern the allowed redirect's location matches
+    redirect: str | None = None  # a pattern the allowed redirect's location matches
     writes: bool = True  # whether it stores something when allowed (a draft, an account, an audit entry)
 
 
@@ -160,7 +160,7 @@ POSTS = {
 }
 
 
-def send(person: Person, post: Post, csrf: Optional[str] = None) -> httpx.Response:
+def send(person: Person, post: Post, csrf: str | None = None) -> httpx.Response:
     return person.post(post.path, files=post.files(), csrf=csrf, **post.fields())
 
 
@@ -264,7 +264,7 @@ def test_a_disabled_account_is_signed_out_of_the_editor(people, assistant, datab
         leaving.http.close()
 
 
-def conversation_exists(engine, sender_id: str) -> Dict[str, int]:
+def conversation_exists(engine, sender_id: str) -> dict[str, int]:
     with engine.connect() as connection:
         return {
             table: connection.execute(

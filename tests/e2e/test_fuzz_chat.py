@@ -21,7 +21,6 @@ import asyncio
 import itertools
 import json
 import uuid
-from typing import List, Optional, Tuple, Union
 
 import pytest
 import websockets
@@ -35,7 +34,7 @@ from bot.web.child_socket import MAX_FRAME_CHARS, MAX_ID_CHARS
 from bot.web.client import ws_url
 from bot.web.messages import render
 
-Frame = Union[str, bytes]
+Frame = str | bytes
 WAIT = 60  # seconds for one answer; Rasa on 2 busy cores is slow, never this slow
 WS_MAX_BYTES = 64 * 1024  # uvicorn's ws_max_size in bot/web/__main__.py
 MAX_MESSAGE_CHARS = bot_settings.MAX_MESSAGE_CHARS
@@ -64,7 +63,7 @@ LEAKS = (
 _addresses = itertools.count(1)
 
 
-def _valid_id(value) -> Optional[str]:
+def _valid_id(value) -> str | None:
     """The protocol's rule for a client or conversation id (child_socket._valid_id, restated)."""
     if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and value.replace("-", "").replace("_", "").isalnum():
         return value
@@ -76,7 +75,7 @@ def _as_stored(text: str) -> str:
     return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text.replace("\x00", "").strip())
 
 
-def expected_outcome(frame: Frame) -> Tuple[str, Optional[str], Optional[str]]:
+def expected_outcome(frame: Frame) -> tuple[str, str | None, str | None]:
     """(what the server does, the client id, the text) for one frame sent after the hello.
 
     what: "no_pictures" | "too_long" | "ack_empty" | "accepted" | "silent"
@@ -253,9 +252,9 @@ class Child:
 
     def __init__(self, web_url: str):
         self.web_url = web_url
-        self.events: List[dict] = []
+        self.events: list[dict] = []
         self.socket = None
-        self.conversation: Optional[str] = None
+        self.conversation: str | None = None
         number = next(_addresses)
         self.address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
 
@@ -284,7 +283,7 @@ class Child:
 
         return await asyncio.wait_for(read(), WAIT)
 
-    async def answered(self, text: str = "hi") -> List[dict]:
+    async def answered(self, text: str = "hi") -> list[dict]:
         """Sends a normal message; returns the events up to its ack and the end of the bot's answer to it."""
         client_id = "final" + uuid.uuid4().hex[:10]
         start = len(self.events)
@@ -302,7 +301,7 @@ class Child:
         await self.socket.close()
 
 
-def stored_child_messages(database_url: str, conversation: str) -> List[Tuple[str, str]]:
+def stored_child_messages(database_url: str, conversation: str) -> list[tuple[str, str]]:
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
@@ -313,7 +312,7 @@ def stored_child_messages(database_url: str, conversation: str) -> List[Tuple[st
         engine.dispose()
 
 
-def assert_nothing_leaks(events: List[dict]) -> None:
+def assert_nothing_leaks(events: list[dict]) -> None:
     for event in events:
         if event.get("speaker") == "child":
             continue  # the child's own words, from the history
@@ -322,7 +321,7 @@ def assert_nothing_leaks(events: List[dict]) -> None:
             assert leak not in sent, (leak, event)
 
 
-def check_conversation(assistant, web_url: str, frames: List[Frame]) -> None:
+def check_conversation(assistant, web_url: str, frames: list[Frame]) -> None:
     """Sends `frames` after the hello, then a normal message; checks every property of the module docstring."""
 
     async def talk():
@@ -361,7 +360,7 @@ def check_conversation(assistant, web_url: str, frames: List[Frame]) -> None:
     assert notices == expected_notices, (frames, events)
     assert [client_id for client_id, _ in acks] == [client_id for client_id, _ in expected_acks], (frames, events)
     first_seq = {}
-    for (client_id, seq), (_, wanted) in zip(acks, expected_acks):
+    for (client_id, seq), (_, wanted) in zip(acks, expected_acks, strict=True):
         if wanted is None:
             assert seq is None
         else:  # a resend of a stored message is acknowledged with its first seq

@@ -8,7 +8,6 @@ inside the service, a script from the request run as the page's own); a refusal 
 
 import re
 import socket
-from typing import Dict, Optional
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -85,7 +84,7 @@ POST_ROUTES = [
 class Visitor:
     """A browser: signed out, or signed in with one kind of account; knows its session's CSRF token."""
 
-    def __init__(self, web_url: str, database_url: str, role: Optional[str]):
+    def __init__(self, web_url: str, database_url: str, role: str | None):
         self.http = httpx.Client(base_url=web_url, follow_redirects=False, timeout=60)
         self.role, self.csrf = role, None
         if role:
@@ -201,8 +200,8 @@ def test_any_address_and_query_string(visitors, role, route, segments, query):
     assert_kind(response, path + repr(query) + "".join(segments))
 
 
-def _form(fields, values, csrf: Optional[str]) -> Dict[str, str]:
-    form = dict(zip(fields, values))
+def _form(fields, values, csrf: str | None) -> dict[str, str]:
+    form = dict(zip(fields, values, strict=False))
     if csrf is not None:
         form["csrf"] = csrf
     return form

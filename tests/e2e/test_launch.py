@@ -27,7 +27,7 @@ RASA_PORT, ACTION_PORT = 5205, 5255
 
 
 def _lines(process: subprocess.Popen) -> "queue.Queue[str]":
-    lines: "queue.Queue[str]" = queue.Queue()
+    lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     return lines
 

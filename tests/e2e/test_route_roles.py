@@ -20,9 +20,9 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import pytest
@@ -67,7 +67,7 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def app_routes() -> List[Tuple[str, str]]:
+def app_routes() -> list[tuple[str, str]]:
     """(method, path) of every route the web app serves; "WS" for a WebSocket, "GET" for a mounted directory."""
     from bot.web.app import create_app  # the real app's factory: nothing is served, no lifespan runs
 
@@ -103,22 +103,22 @@ class Session:
 
     name: str
     http: httpx.Client
-    role: Optional[str] = None  # the role it is signed in with (None: not signed in, or disabled)
-    account: Optional[str] = None
+    role: str | None = None  # the role it is signed in with (None: not signed in, or disabled)
+    account: str | None = None
     csrf: str = ""
 
     @property
     def signed_in(self) -> bool:
         return self.role is not None
 
-    def request(self, method: str, path: str, data: Optional[dict] = None, files=None) -> httpx.Response:
+    def request(self, method: str, path: str, data: dict | None = None, files=None) -> httpx.Response:
         if self.name == NO_COOKIE:
             self.http.cookies.clear()  # a public page may have set one: this client never keeps it
         if method == "POST":
             return self.http.post(path, data={"csrf": self.csrf, **(data or {})}, files=files)
         return self.http.request(method, path)
 
-    def cookie_header(self) -> Dict[str, str]:
+    def cookie_header(self) -> dict[str, str]:
         if self.name == NO_COOKIE:
             return {}
         return {"Cookie": "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())}
@@ -162,7 +162,7 @@ class World:
 
     web_url: str
     engine: sa.engine.Engine
-    sessions: Dict[str, Session]
+    sessions: dict[str, Session]
     conversation: str  # a real conversation (Rasa's tracker and ours), for the admin's delete
     victim_id: int  # an account for the admin's disable
     item_id: int  # RESPONSE's content item
@@ -176,7 +176,7 @@ class World:
         with self.engine.connect() as connection:
             return connection.execute(sa.text(sql), params).scalar()
 
-    def state(self) -> Dict[str, object]:
+    def state(self) -> dict[str, object]:
         """What the staff, console and admin routes write; any change shows. (Not what children's chats write,
         which an earlier test's last bot reply may still be doing: only this module's conversation of those.)"""
         with self.engine.connect() as connection:
@@ -257,7 +257,7 @@ def ws_outcome(
     world: World,
     session: Session,
     path: str,
-    first_event: Optional[dict] = None,
+    first_event: dict | None = None,
     wanted: Callable[[dict], bool] = lambda event: True,
 ) -> str:
     """ "ws open" when the socket was accepted and sent what a working page gets first, else how it was refused."""
@@ -296,7 +296,7 @@ class Route:
     """Who may use a route, how it is tried, and what an allowed request comes to (a regex over `outcome`)."""
 
     kind: str  # "page" (or a download), "form", "api" (JSON), "ws"
-    roles: Optional[frozenset]  # None: public
+    roles: frozenset | None  # None: public
     probe: Probe
     allowed: str = "200"
     # after each session's try: representative checks and cleaning up (world, session, was it allowed)
@@ -327,7 +327,7 @@ def get(path: str) -> Probe:
 def post(
     path: Callable[[World], str],
     fields: Callable[[World], dict] = lambda world: {},
-    files: Callable[[], Optional[dict]] = lambda: None,
+    files: Callable[[], dict | None] = lambda: None,
 ) -> Probe:
     return lambda world, session: outcome(session.request("POST", path(world), fields(world), files()))
 
@@ -456,7 +456,7 @@ def console_socket(world: World, session: Session) -> str:
     return ws_outcome(world, session, "/ws/console", wanted=lambda event: event.get("type") == "queue")
 
 
-MATRIX: Dict[Tuple[str, str], Route] = {
+MATRIX: dict[tuple[str, str], Route] = {
     # ---------------------------------------------------------------- public: children and signing in
     ("GET", "/static"): Route("page", None, get("/static/chat.js")),
     ("GET", "/healthz"): Route("page", None, get("/healthz")),
@@ -559,7 +559,7 @@ MATRIX: Dict[Tuple[str, str], Route] = {
 }
 
 
-def _route_id(route: Tuple[str, str]) -> str:
+def _route_id(route: tuple[str, str]) -> str:
     return f"{route[0]} {route[1]}"
 
 
@@ -594,7 +594,7 @@ def test_each_session_gets_what_the_matrix_says(request, route):
     assert not wrong, f"{_route_id(route)}:\n" + "\n".join(wrong)
 
 
-def try_each_session(world: World, spec: Route) -> List[str]:
+def try_each_session(world: World, spec: Route) -> list[str]:
     """What went otherwise than the matrix says, one line per session."""
     wrong = []
     for name in SESSIONS:

@@ -127,7 +127,8 @@ def test_a_pasted_picture_is_refused_kindly(child):
     child.evaluate("""() => {
         const data = new DataTransfer();
         data.items.add(new File(["fake"], "me.png", {type: "image/png"}));
-        document.getElementById("text").dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
+        const paste = new ClipboardEvent("paste", {clipboardData: data, bubbles: true});
+        document.getElementById("text").dispatchEvent(paste);
     }""")
     expect(child.locator(".bubble.notice")).to_contain_text("don't send pictures", timeout=WAIT_MS)
 

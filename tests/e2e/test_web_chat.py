@@ -6,8 +6,8 @@ import pytest
 
 from bot.store import handoffs, transcript
 from bot.store.db import make_engine, session_scope
-from tests.e2e.conftest import web_app_alone
 from bot.web.client import ChildPage
+from tests.e2e.conftest import web_app_alone
 
 
 def stored(database_url, conversation_id):

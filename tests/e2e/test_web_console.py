@@ -4,7 +4,6 @@ web app instances: test_web_instances.py)."""
 import asyncio
 import json
 import re
-from typing import Optional
 
 import httpx
 import pytest
@@ -77,7 +76,7 @@ def test_an_open_console_closes_soon_after_its_account_is_disabled(assistant, we
     assert run(disabled_while_open()) == SIGN_IN_FIRST
 
 
-async def handoff(web_url: str, counsellor_name: str, console_url: Optional[str] = None) -> dict:
+async def handoff(web_url: str, counsellor_name: str, console_url: str | None = None) -> dict:
     """A child at risk, seen live by a signed-in counsellor, who takes the chat, replies, and hands back.
 
     With `console_url`, the counsellor is on another web app instance than the child.
@@ -147,18 +146,15 @@ def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):
     async def race():
         one, two = Console(web_url, first), Console(web_url, second)
         one.sign_in(COUNSELLOR_PASSWORD), two.sign_in(COUNSELLOR_PASSWORD)
-        async with one, two:
-            async with ChildPage(web_url) as child:
-                await child.send_event({"type": "human"})
-                handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
-                await asyncio.gather(
-                    one.send(type="claim", handoff=handoff_id), two.send(type="claim", handoff=handoff_id)
-                )
-                results = await asyncio.gather(
-                    one.next_event(lambda e: e["type"] in ("claimed", "taken")),
-                    two.next_event(lambda e: e["type"] in ("claimed", "taken")),
-                )
-                return sorted(result["type"] for result in results)
+        async with one, two, ChildPage(web_url) as child:
+            await child.send_event({"type": "human"})
+            handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
+            await asyncio.gather(one.send(type="claim", handoff=handoff_id), two.send(type="claim", handoff=handoff_id))
+            results = await asyncio.gather(
+                one.next_event(lambda e: e["type"] in ("claimed", "taken")),
+                two.next_event(lambda e: e["type"] in ("claimed", "taken")),
+            )
+            return sorted(result["type"] for result in results)
 
     assert run(race()) == ["claimed", "taken"]
 
@@ -167,12 +163,11 @@ def test_asking_the_bot_for_a_person_queues_the_child(web_url, counsellor_name):
     async def ask():
         console = Console(web_url, counsellor_name)
         console.sign_in(COUNSELLOR_PASSWORD)
-        async with console:
-            async with ChildPage(web_url) as child:
-                await child.send("can i talk to a real person")
-                replies = await child.bot_messages_until_quiet()
-                queued = await console.waiting_entry(child.conversation)
-                return replies, queued
+        async with console, ChildPage(web_url) as child:
+            await child.send("can i talk to a real person")
+            replies = await child.bot_messages_until_quiet()
+            queued = await console.waiting_entry(child.conversation)
+            return replies, queued
 
     replies, queued = run(ask())
     assert queued["reason"] == "child_asked"
@@ -245,35 +240,33 @@ def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
         for console in consoles:
             assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
         one, two, boss = consoles
-        async with one, two, boss:
-            async with ChildPage(web_url) as child:
-                await child.send_event({"type": "human"})
-                handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
-                await one.send(type="claim", handoff=handoff_id)
-                await one.next_event(lambda e: e["type"] == "claimed")
-                await one.send(type="watch", conversation=child.conversation)
-                await one.send(type="note", conversation=child.conversation, text="asked for a person; calm")
-                note = await one.next_event(lambda e: e["type"] == "note")
-                queue = next(e for e in reversed(one.events) if e["type"] == "queue")
-                me_two = next(c["id"] for c in queue["counsellors"] if c["name"] == second)
-                refusals = []
-                for nobody in (disabled, signed_out, 999_999):  # never to an account that cannot take the child
-                    await one.send(type="transfer", conversation=child.conversation, to=nobody)
-                    refusals.append(await one.next_event(lambda e: e["type"] == "error"))
-                await one.send(type="transfer", conversation=child.conversation, to=me_two)
-                passed = await one.next_event(lambda e: e["type"] == "note" and e["text"].startswith("Passed to"))
-                seen_by_boss = await boss.next_event(
-                    lambda e: (
-                        e["type"] == "queue"
-                        and any(
-                            h["conversation_id"] == child.conversation and h["counsellor_name"] == second
-                            for h in e["live"]
-                        )
+        async with one, two, boss, ChildPage(web_url) as child:
+            await child.send_event({"type": "human"})
+            handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
+            await one.send(type="claim", handoff=handoff_id)
+            await one.next_event(lambda e: e["type"] == "claimed")
+            await one.send(type="watch", conversation=child.conversation)
+            await one.send(type="note", conversation=child.conversation, text="asked for a person; calm")
+            note = await one.next_event(lambda e: e["type"] == "note")
+            queue = next(e for e in reversed(one.events) if e["type"] == "queue")
+            me_two = next(c["id"] for c in queue["counsellors"] if c["name"] == second)
+            refusals = []
+            for nobody in (disabled, signed_out, 999_999):  # never to an account that cannot take the child
+                await one.send(type="transfer", conversation=child.conversation, to=nobody)
+                refusals.append(await one.next_event(lambda e: e["type"] == "error"))
+            await one.send(type="transfer", conversation=child.conversation, to=me_two)
+            passed = await one.next_event(lambda e: e["type"] == "note" and e["text"].startswith("Passed to"))
+            seen_by_boss = await boss.next_event(
+                lambda e: (
+                    e["type"] == "queue"
+                    and any(
+                        h["conversation_id"] == child.conversation and h["counsellor_name"] == second for h in e["live"]
                     )
                 )
-                await two.send(type="reply", conversation=child.conversation, id="t1", text="Hi, I'm taking over.")
-                reply = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
-                return note, refusals, passed, seen_by_boss, reply, child.texts()
+            )
+            await two.send(type="reply", conversation=child.conversation, id="t1", text="Hi, I'm taking over.")
+            reply = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "counsellor")
+            return note, refusals, passed, seen_by_boss, reply, child.texts()
 
     note, refusals, passed, seen_by_boss, reply, child_texts = run(work())
     assert note["text"] == "asked for a person; calm"
@@ -290,19 +283,18 @@ def test_a_counsellor_picks_a_child_chatting_with_the_bot_and_typing_shows_both_
     async def work():
         console = Console(web_url, counsellor_name)
         console.sign_in(COUNSELLOR_PASSWORD)
-        async with console:
-            async with ChildPage(web_url) as child:
-                await child.send("hi")
-                await child.bot_messages_until_quiet()
-                await console.send(type="pick", conversation=child.conversation)
-                await console.next_event(lambda e: e["type"] == "claimed")
-                await console.send(type="watch", conversation=child.conversation)
-                joined = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "system")
-                await console.send(type="typing", conversation=child.conversation)
-                counsellor_typing = await child.next_event(lambda e: e["type"] == "typing")
-                await child.send_event({"type": "typing"})
-                child_typing = await console.next_event(lambda e: e["type"] == "typing")
-                return joined, counsellor_typing, child_typing, child.conversation
+        async with console, ChildPage(web_url) as child:
+            await child.send("hi")
+            await child.bot_messages_until_quiet()
+            await console.send(type="pick", conversation=child.conversation)
+            await console.next_event(lambda e: e["type"] == "claimed")
+            await console.send(type="watch", conversation=child.conversation)
+            joined = await child.next_event(lambda e: e["type"] == "message" and e["speaker"] == "system")
+            await console.send(type="typing", conversation=child.conversation)
+            counsellor_typing = await child.next_event(lambda e: e["type"] == "typing")
+            await child.send_event({"type": "typing"})
+            child_typing = await console.next_event(lambda e: e["type"] == "typing")
+            return joined, counsellor_typing, child_typing, child.conversation
 
     joined, counsellor_typing, child_typing, conversation = run(work())
     assert "real person" in joined["text"]
@@ -314,12 +306,11 @@ def test_the_bot_keeps_helping_while_the_child_waits(web_url, counsellor_name):
     async def work():
         console = Console(web_url, counsellor_name)
         console.sign_in(COUNSELLOR_PASSWORD)
-        async with console:
-            async with ChildPage(web_url) as child:
-                await child.send_event({"type": "human"})
-                told = await child.bot_messages_until_quiet()
-                await child.send("should i pay him")
-                return told, await child.bot_messages_until_quiet()
+        async with console, ChildPage(web_url) as child:
+            await child.send_event({"type": "human"})
+            told = await child.bot_messages_until_quiet()
+            await child.send("should i pay him")
+            return told, await child.bot_messages_until_quiet()
 
     told, answer = run(work())
     assert any("coming to talk with you" in m["text"] for m in told)
@@ -334,19 +325,18 @@ def test_a_counsellor_cannot_reply_to_or_end_a_chat_someone_else_holds(assistant
     async def work():
         one, two = Console(web_url, holder), Console(web_url, other)
         one.sign_in(COUNSELLOR_PASSWORD), two.sign_in(COUNSELLOR_PASSWORD)
-        async with one, two:
-            async with ChildPage(web_url) as child:
-                await child.send("hi")
-                await child.bot_messages_until_quiet()
-                await one.send(type="pick", conversation=child.conversation)
-                await one.next_event(lambda e: e["type"] == "claimed")
-                await two.send(type="reply", conversation=child.conversation, id="x1", text="not mine to say")
-                refused_reply = await two.next_event(lambda e: e["type"] == "error")
-                await two.send(type="end", conversation=child.conversation)
-                refused_end = await two.next_event(lambda e: e["type"] == "error")
-                await two.send(type="pick", conversation=child.conversation)
-                refused_pick = await two.next_event(lambda e: e["type"] in ("error", "claimed"))
-                return refused_reply, refused_end, refused_pick, child.texts("counsellor")
+        async with one, two, ChildPage(web_url) as child:
+            await child.send("hi")
+            await child.bot_messages_until_quiet()
+            await one.send(type="pick", conversation=child.conversation)
+            await one.next_event(lambda e: e["type"] == "claimed")
+            await two.send(type="reply", conversation=child.conversation, id="x1", text="not mine to say")
+            refused_reply = await two.next_event(lambda e: e["type"] == "error")
+            await two.send(type="end", conversation=child.conversation)
+            refused_end = await two.next_event(lambda e: e["type"] == "error")
+            await two.send(type="pick", conversation=child.conversation)
+            refused_pick = await two.next_event(lambda e: e["type"] in ("error", "claimed"))
+            return refused_reply, refused_end, refused_pick, child.texts("counsellor")
 
     refused_reply, refused_end, refused_pick, said_to_child = run(work())
     assert "another counsellor holds" in refused_reply["text"]
@@ -442,26 +432,25 @@ def test_who_may_read_a_held_conversation_is_decided_on_the_server_and_every_rea
         one, two, boss = (Console(web_url, name) for name in (holder, other, supervisor))
         for console in (one, two, boss):
             assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
-        async with one, two, boss:
-            async with ChildPage(web_url) as child:
-                await child.send("hi")
-                await child.bot_messages_until_quiet()
-                await one.send(type="pick", conversation=child.conversation)
-                await one.next_event(lambda e: e["type"] == "claimed")
-                await child.send("he has my pics")
-                page = {
-                    name: console.http.get(f"/console/conversations/{child.conversation}").status_code
-                    for name, console in (("holder", one), ("other", two), ("supervisor", boss))
-                }
-                refused = {}
-                for action in ("watch", "note"):
-                    await two.send(type=action, conversation=child.conversation, text="peeking")
-                    refused[action] = await two.next_event(lambda e: e["type"] in ("error", "transcript", "note"))
-                await boss.send(type="watch", conversation=child.conversation)
-                seen_by_boss = await boss.next_event(lambda e: e["type"] == "transcript")
-                await one.send(type="watch", conversation=child.conversation)
-                await one.next_event(lambda e: e["type"] == "transcript")
-                return child.conversation, page, refused, seen_by_boss, two.events
+        async with one, two, boss, ChildPage(web_url) as child:
+            await child.send("hi")
+            await child.bot_messages_until_quiet()
+            await one.send(type="pick", conversation=child.conversation)
+            await one.next_event(lambda e: e["type"] == "claimed")
+            await child.send("he has my pics")
+            page = {
+                name: console.http.get(f"/console/conversations/{child.conversation}").status_code
+                for name, console in (("holder", one), ("other", two), ("supervisor", boss))
+            }
+            refused = {}
+            for action in ("watch", "note"):
+                await two.send(type=action, conversation=child.conversation, text="peeking")
+                refused[action] = await two.next_event(lambda e: e["type"] in ("error", "transcript", "note"))
+            await boss.send(type="watch", conversation=child.conversation)
+            seen_by_boss = await boss.next_event(lambda e: e["type"] == "transcript")
+            await one.send(type="watch", conversation=child.conversation)
+            await one.next_event(lambda e: e["type"] == "transcript")
+            return child.conversation, page, refused, seen_by_boss, two.events
 
     conversation, page, refused, seen_by_boss, seen_by_other = run(work())
     assert page == {"holder": 200, "other": 403, "supervisor": 200}

@@ -6,7 +6,7 @@ import time
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import add_user
-from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, browser, open_chat, send, accessibility_violations, sign_in  # noqa: F401
+from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, accessibility_violations, browser, open_chat, send, sign_in  # noqa: F401
 
 # The limit for a published change to reach a child (make bench measures the 5 s goal).
 REACH_CHILD_SECONDS = 15

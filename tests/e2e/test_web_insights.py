@@ -10,7 +10,7 @@ from bot.web.auth import home_for
 from bot.web.client import ChildPage, Console
 from bot.web.insights import ChildTurn, fallback_kind
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, parse
-from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, browser, accessibility_violations, sign_in  # noqa: F401
+from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, accessibility_violations, browser, sign_in  # noqa: F401
 
 # Words no intent knows (nlu_fallback or out_of_scope); the test checks the model agrees before relying on it.
 NONSENSE = "flurbo wizzle quonk splatterdash"

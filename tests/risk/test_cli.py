@@ -7,7 +7,6 @@ detector is already loaded (a fresh process spends 10 s or more loading spaCy an
 import os
 import subprocess
 import sys
-from typing import Tuple
 
 from bot.risk import __main__ as command
 from tests.conftest import PROJECT_ROOT
@@ -40,7 +39,7 @@ def test_lines_in_levels_out_in_order():
     ]
 
 
-def _eval(path, monkeypatch, capsys) -> Tuple[int, str]:
+def _eval(path, monkeypatch, capsys) -> tuple[int, str]:
     """`python -m bot.risk --eval PATH`, run in this process: its exit code and what it printed."""
     monkeypatch.chdir(PROJECT_ROOT)
     monkeypatch.setattr(sys, "argv", ["python -m bot.risk", "--eval", str(path)])

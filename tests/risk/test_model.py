@@ -5,8 +5,8 @@ import re
 import pytest
 
 from bot.risk import RiskLevel, assess
-from bot.risk.evaluate import load_examples
 from bot.risk.encoder import encode_one
+from bot.risk.evaluate import load_examples
 from bot.risk.model import HELD_BACK_FILES, risk_model, training_examples, training_files
 from bot.risk.normalize import normalize
 from tests.conftest import PROJECT_ROOT

@@ -79,7 +79,8 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
 
 
 # RATCHETS on the later blind sets, frozen as development sets once measured (docs/risk-evaluation.md): counts
-# reached on 2026-12-07, session 3 (right at each level, of how many; harmless messages flagged; imminent/high called none).
+# reached on 2026-12-07, session 3 (right at each level, of how many; harmless messages flagged; imminent/high
+# called none).
 # Each new writer moves a line or two either way on some set; a change lands when the four sets together call fewer
 # crises none (w34-w36: 53 against 57) and no set loses more than one line at a level: recall wins.
 FROZEN_BLIND_SETS = {

@@ -1,7 +1,7 @@
 """Runs work in threads that start together, as several web app processes would."""
 
 import threading
-from typing import Callable, Iterator, List
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -10,7 +10,7 @@ from bot.store import migrate
 from bot.store.db import make_engine
 
 
-def in_parallel(workers: int, work: Callable[[int], None]) -> List[Exception]:
+def in_parallel(workers: int, work: Callable[[int], None]) -> list[Exception]:
     """Runs work(worker) for each worker at once; returns what the workers raised."""
     barrier = threading.Barrier(workers)
     errors = []

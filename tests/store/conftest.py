@@ -1,6 +1,6 @@
 """Fixtures for the storage tests."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine

@@ -2,7 +2,6 @@
 
 import asyncio
 from datetime import datetime
-from typing import Optional
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
@@ -11,7 +10,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.store.tracker_store import DatabaseUrlTrackerStore
 
 
-def open_tracker_store(url: Optional[str] = None) -> DatabaseUrlTrackerStore:
+def open_tracker_store(url: str | None = None) -> DatabaseUrlTrackerStore:
     """Returns a tracker store on `url` (DATABASE_URL when None) with an empty domain."""
     return DatabaseUrlTrackerStore(domain=Domain.empty(), host=url)
 

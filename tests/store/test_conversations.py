@@ -71,9 +71,8 @@ def test_update_profile_sets_only_given_fields(engine):
 
 
 def test_update_profile_rejects_unknown_age_band(engine):
-    with pytest.raises(ValueError):
-        with session_scope(engine) as session:
-            update_profile(session, "bob", age_band="toddler")
+    with pytest.raises(ValueError), session_scope(engine) as session:
+        update_profile(session, "bob", age_band="toddler")
     assert _load(engine, "bob") is None
 
 

@@ -69,12 +69,10 @@ def test_a_request_never_lowers_the_conversations_risk(engine):
 
 
 def test_unknown_reason_or_risk_level_is_refused(engine):
-    with pytest.raises(ValueError):
-        with session_scope(engine) as session:
-            handoffs.request(session, "alice", "bored")
-    with pytest.raises(ValueError):
-        with session_scope(engine) as session:
-            handoffs.request(session, "alice", "risk", "extreme")
+    with pytest.raises(ValueError), session_scope(engine) as session:
+        handoffs.request(session, "alice", "bored")
+    with pytest.raises(ValueError), session_scope(engine) as session:
+        handoffs.request(session, "alice", "risk", "extreme")
 
 
 def test_the_queue_puts_the_most_urgent_first_then_the_longest_waiting(engine):
@@ -139,14 +137,12 @@ def test_claiming_gives_the_conversation_to_one_counsellor(engine):
     assert (claimed.id, claimed.status, claimed.counsellor_name) == (waiting.id, "active", "sam")
     assert claimed.claimed_at == _minutes(2)
     assert _conversation(engine, "alice")[0] is ConversationStatus.LIVE
-    with pytest.raises(AlreadyClaimed):
-        with session_scope(engine) as session:
-            handoffs.claim(session, waiting.id, kim)
+    with pytest.raises(AlreadyClaimed), session_scope(engine) as session:
+        handoffs.claim(session, waiting.id, kim)
     with session_scope(engine) as session:
         assert handoffs.active(session, "alice").counsellor_name == "sam"
-    with pytest.raises(LookupError):
-        with session_scope(engine) as session:
-            handoffs.claim(session, waiting.id + 100, kim)
+    with pytest.raises(LookupError), session_scope(engine) as session:
+        handoffs.claim(session, waiting.id + 100, kim)
 
 
 def test_counsellors_claiming_at_once_get_it_exactly_once(postgres_engine):
@@ -176,9 +172,8 @@ def test_a_counsellor_can_pick_a_conversation_nobody_handed_off(engine):
 
     assert (picked.reason, picked.status, picked.counsellor_name) == ("counsellor_picked", "active", "sam")
     assert _conversation(engine, "alice")[0] is ConversationStatus.LIVE
-    with pytest.raises(AlreadyClaimed):
-        with session_scope(engine) as session:
-            handoffs.pick(session, "alice", kim)
+    with pytest.raises(AlreadyClaimed), session_scope(engine) as session:
+        handoffs.pick(session, "alice", kim)
     with session_scope(engine) as session:
         assert handoffs.active(session, "alice").counsellor_name == "sam"
 
@@ -187,34 +182,30 @@ def test_transfer_passes_the_conversation_on(engine):
     sam, kim, lee = _counsellors(engine, "sam", "kim", "lee")
     with session_scope(engine) as session:
         handoffs.pick(session, "alice", sam)
-    with pytest.raises(NotHeldBy):
-        with session_scope(engine) as session:
-            handoffs.transfer(session, "alice", kim, lee)
+    with pytest.raises(NotHeldBy), session_scope(engine) as session:
+        handoffs.transfer(session, "alice", kim, lee)
     with session_scope(engine) as session:
         moved = handoffs.transfer(session, "alice", sam, kim)
 
     assert (moved.status, moved.counsellor_id, moved.counsellor_name) == ("active", kim, "kim")
-    with pytest.raises(NotHeldBy):
-        with session_scope(engine) as session:
-            handoffs.transfer(session, "alice", sam, lee)
+    with pytest.raises(NotHeldBy), session_scope(engine) as session:
+        handoffs.transfer(session, "alice", sam, lee)
 
 
 def test_ending_hands_the_conversation_back_to_the_bot(engine):
     sam, kim = _counsellors(engine, "sam", "kim")
     with session_scope(engine) as session:
         first = handoffs.pick(session, "alice", sam, now=T0)
-    with pytest.raises(NotHeldBy):
-        with session_scope(engine) as session:
-            handoffs.end(session, "alice", kim)
+    with pytest.raises(NotHeldBy), session_scope(engine) as session:
+        handoffs.end(session, "alice", kim)
     with session_scope(engine) as session:
         ended = handoffs.end(session, "alice", sam, now=_minutes(30))
         assert handoffs.active(session, "alice") is None
 
     assert (ended.id, ended.status, ended.ended_at) == (first.id, "ended", _minutes(30))
     assert _conversation(engine, "alice")[0] is ConversationStatus.BOT
-    with pytest.raises(NotHeldBy):
-        with session_scope(engine) as session:
-            handoffs.end(session, "alice", sam)
+    with pytest.raises(NotHeldBy), session_scope(engine) as session:
+        handoffs.end(session, "alice", sam)
     with session_scope(engine) as session:
         again = handoffs.request(session, "alice", "child_asked")
     assert again.id != first.id and again.status == "waiting"
@@ -223,9 +214,8 @@ def test_ending_hands_the_conversation_back_to_the_bot(engine):
 def test_a_conversation_has_at_most_one_open_handoff(engine):
     with session_scope(engine) as session:
         handoffs.request(session, "alice", "child_asked", now=T0)
-    with pytest.raises(sa.exc.IntegrityError):
-        with session_scope(engine) as session:
-            session.add(Handoff(conversation_id="alice", status="active", reason="risk", requested_at=T0))
+    with pytest.raises(sa.exc.IntegrityError), session_scope(engine) as session:
+        session.add(Handoff(conversation_id="alice", status="active", reason="risk", requested_at=T0))
 
 
 def test_live_lists_waiting_and_active_handoffs_with_counsellor_names(engine):
@@ -271,9 +261,8 @@ def test_a_conversation_goes_only_to_an_active_account_that_takes_conversations(
         users.disable(session, gone)
         handoffs.pick(session, "alice", sam)
     for to in (gone, editor, 999_999, sam):
-        with pytest.raises(handoffs.TransferRefused):
-            with session_scope(engine) as session:
-                handoffs.transfer(session, "alice", sam, to)
+        with pytest.raises(handoffs.TransferRefused), session_scope(engine) as session:
+            handoffs.transfer(session, "alice", sam, to)
     with session_scope(engine) as session:
         assert handoffs.active(session, "alice").counsellor_id == sam
         assert handoffs.transfer(session, "alice", sam, kim).counsellor_id == kim

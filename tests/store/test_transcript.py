@@ -79,9 +79,8 @@ def test_counsellor_and_risk_are_kept(engine):
 
 
 def test_unknown_speaker_is_refused(engine):
-    with pytest.raises(ValueError):
-        with session_scope(engine) as session:
-            add_message(session, "alice", "stranger", "hi")
+    with pytest.raises(ValueError), session_scope(engine) as session:
+        add_message(session, "alice", "stranger", "hi")
 
 
 def test_a_resent_message_is_stored_once(engine):

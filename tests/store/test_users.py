@@ -68,9 +68,8 @@ def test_wrong_password_or_unknown_name_does_not_sign_in(engine, sam):
 
 
 def test_names_are_unique_ignoring_case(engine, sam):
-    with pytest.raises(NameTaken):
-        with session_scope(engine) as session:
-            create_user(session, "SAM", "admin", PASSWORD)
+    with pytest.raises(NameTaken), session_scope(engine) as session:
+        create_user(session, "SAM", "admin", PASSWORD)
     with session_scope(engine) as session:
         assert [user.name for user in list_users(session)] == ["sam"]
 
@@ -83,9 +82,8 @@ def test_short_passwords_names_and_unknown_roles_are_refused(engine):
         (ValueError, "sam", "boss", PASSWORD),
     ]
     for error, name, role, password in refusals:
-        with pytest.raises(error):
-            with session_scope(engine) as session:
-                create_user(session, name, role, password)
+        with pytest.raises(error), session_scope(engine) as session:
+            create_user(session, name, role, password)
     with session_scope(engine) as session:
         create_user(session, "sam", "supervisor", "x" * 12)
         assert len(list_users(session)) == 1
@@ -150,12 +148,10 @@ def test_a_new_password_replaces_the_old_and_lifts_a_lockout(engine, sam):
 
     assert _sign_in(engine, PASSWORD, T0) is None
     assert _sign_in(engine, "a much better passphrase", T0) is not None
-    with pytest.raises(WeakPassword):
-        with session_scope(engine) as session:
-            set_password(session, sam, "short")
-    with pytest.raises(LookupError):
-        with session_scope(engine) as session:
-            set_password(session, sam + 1, PASSWORD)
+    with pytest.raises(WeakPassword), session_scope(engine) as session:
+        set_password(session, sam, "short")
+    with pytest.raises(LookupError), session_scope(engine) as session:
+        set_password(session, sam + 1, PASSWORD)
 
 
 def test_lookups_never_return_the_hash(engine, sam):

@@ -1,9 +1,10 @@
 """Events between web app instances over a real Redis: in order, and never holding up a turn when Redis hangs."""
 
 import asyncio
+import contextlib
 import socket
 import threading
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 from starlette.websockets import WebSocketState
@@ -18,7 +19,7 @@ class Page:
     application_state = WebSocketState.CONNECTED
 
     def __init__(self):
-        self.events: List[dict] = []
+        self.events: list[dict] = []
 
     async def send_json(self, event: dict) -> None:
         self.events.append(event)
@@ -42,10 +43,8 @@ def hung_redis_url() -> Iterator[str]:
     def accept() -> None:
         listener.settimeout(0.2)
         while not stop.is_set():
-            try:
+            with contextlib.suppress(OSError):
                 accepted.append(listener.accept()[0])
-            except OSError:
-                pass
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()

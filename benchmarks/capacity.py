@@ -34,7 +34,7 @@ async def memory_per_conversation(web_url: str, pids: dict, conversations: int =
         return page
 
     # Opened a few at a time: the figure is memory, and a flood would leave Rasa with a backlog.
-    pages = []
+    pages: list[ChildPage] = []
     while len(pages) < conversations:
         pages += await asyncio.gather(*(open_chat() for _ in range(min(10, conversations - len(pages)))))
     after = {name: rss(pid) for name, pid in pids.items()}

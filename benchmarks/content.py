@@ -17,7 +17,9 @@ GIVE_UP_SECONDS = 30
 def _publish(engine, author_id: int, reviewer_id: int, text: str) -> None:
     with session_scope(engine) as session:
         version_id = workflow.open_change(session, author_id, "response", "utter_dont_pay")
-        variants = workflow.body_of(session.get(ContentVersion, version_id))
+        draft = session.get(ContentVersion, version_id)
+        assert draft is not None  # open_change just made it
+        variants = workflow.body_of(draft)
         variants[0]["text"] = text
         workflow.save_draft(session, author_id, version_id, variants, "benchmark")
         workflow.submit(session, author_id, version_id)

@@ -131,14 +131,14 @@ async def risk_to_console(web_url: str, counsellor: str, children: int, rounds: 
         await console.next_event(lambda e: e["type"] == "queue")
         for _ in range(rounds):
             pages = await asyncio.gather(*(ChildPage(web_url).__aenter__() for _ in range(children)))
-            sent = {}
+            sent: dict[str | None, float] = {}
 
             async def send(page: ChildPage, sent: dict = sent) -> None:
                 sent[page.conversation] = time.perf_counter()
                 await page.send("i took all my pills")
 
             await asyncio.gather(*(send(page) for page in pages))
-            seen = set()
+            seen: set[str] = set()
             while len(seen) < len(pages):
                 event = await console.next_event(lambda e: e["type"] == "queue")
                 now = time.perf_counter()
@@ -166,6 +166,7 @@ async def risk_while_others_chat(web_url: str, counsellor: str, conversations: i
             async with ChildPage(web_url) as page:
                 sent = time.perf_counter()
                 await page.send("i took all my pills")
+                assert page.conversation is not None  # the web app's welcome named it
                 await console.waiting_entry(page.conversation, timeout=RASA_TIMEOUT_SECONDS)
                 latencies.append(time.perf_counter() - sent)
             await asyncio.sleep(0.5)

@@ -95,6 +95,7 @@ def main() -> None:
     from benchmarks.web import single_instance  # benchmarks.web runs this module's profile() with --profile
 
     with single_instance() as setup:
+        assert setup.servers.web_url is not None  # the single instance has a web app
         for line in asyncio.run(profile(setup.servers.web_url, setup.pids)):
             print(line)
 

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-import websockets
+from websockets.client import connect
+from websockets.typing import Origin
 
 from bot.store.db import make_engine
 from bot.store.models import Message, Speaker
@@ -194,14 +195,13 @@ class SoakPage(ChildPage):
         self.address, self.record = address, record
 
     async def __aenter__(self) -> "SoakPage":
-        extra = {"local_addr": (self.address, 0)} if self.address else {}
-        self.socket = await websockets.connect(
+        self.socket = await connect(
             ws_url(self.web_url, "/ws/chat"),
-            origin=self.web_url,
+            origin=Origin(self.web_url),
             open_timeout=30,
             close_timeout=5,
             max_queue=None,
-            **extra,
+            local_addr=(self.address, 0) if self.address else None,  # None: the system picks, as by default
         )
         await self.socket.send(json.dumps({"type": "hello", "conversation": self.conversation, "after": self.after}))
         welcome = await asyncio.wait_for(self._welcome(), 30)
@@ -260,6 +260,7 @@ class Child:
 
     async def read(self, timeout: float) -> dict:
         """The next event, recording every message the page is shown."""
+        assert self.page is not None, "open() first"
         return self.record(json.loads(await asyncio.wait_for(self.page.socket.recv(), timeout)))
 
     def record(self, event: dict) -> dict:
@@ -275,6 +276,7 @@ class Child:
     async def send(self, item: Sent) -> None:
         item.transmitted = True
         self.last_send = time.monotonic()
+        assert self.page is not None, "open() first"
         await self.page.send(item.text, client_id=item.client_id)
 
     # -- what to say
@@ -492,7 +494,7 @@ def log_size(path: Path | None) -> int:
 
 def log_signs(path: Path | None, offset: int) -> Counter:
     """What the web app logged during the soak (from `offset` on): Rasa time-outs, failed messages, tracebacks."""
-    found = Counter()
+    found: Counter[str] = Counter()
     if not path:
         return found
     try:
@@ -543,7 +545,7 @@ def check(database_url: str, logs: list[ConversationLog]) -> dict:
     """Everything sent against what is stored: counts and the first few problems found."""
     conversations = [log.conversation for log in logs if log.conversation]
     transcripts, rasa = _stored(database_url, conversations)
-    totals = Counter()
+    totals: Counter[str] = Counter()
     problems: list[str] = []
     notes: list[str] = []
 
@@ -602,7 +604,7 @@ def check(database_url: str, logs: list[ConversationLog]) -> dict:
         # processed had the web app's safety message for an answer: Rasa took longer than the web app waits
         # (bot/web/rasa.py REPLY_TIMEOUT_SECONDS) and dropped the request when the web app gave up on it.
         child_texts = [row[2] for row in children]
-        in_rasa = set()
+        in_rasa: set[int] = set()
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
             None, child_texts, rasa.get(log.conversation, []), autojunk=False
         ).get_opcodes():
@@ -866,15 +868,17 @@ def main() -> int:
     )
     try:
         print(f"Soaking: {args.conversations} conversations for {args.minutes:g} minutes...", flush=True)
+        web_app = servers.server("web app")
+        assert servers.web_url is not None and web_app.process is not None  # started, as web_port was given
         report = asyncio.run(
             soak(
                 servers.web_url,
                 database_url,
                 args.conversations,
                 args.minutes * 60,
-                web_pid=servers.server("web app").process.pid,
+                web_pid=web_app.process.pid,
                 seed=args.seed,
-                web_log=servers.server("web app").log_file,
+                web_log=web_app.log_file,
             )
         )
     finally:

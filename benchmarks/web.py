@@ -93,12 +93,9 @@ def single_instance() -> Iterator[Setup]:
         extra_env={"DATABASE_URL": database_url, "BOT_VAR_DIR": str(workdir), **ENV},
     )
     try:
-        yield Setup(
-            "single",
-            servers,
-            database_url,
-            {"web app": servers.server("web app").process.pid, "Rasa": servers.server("Rasa server").process.pid},
-        )
+        web_app, rasa = servers.server("web app").process, servers.server("Rasa server").process
+        assert web_app is not None and rasa is not None  # start_servers returns them running
+        yield Setup("single", servers, database_url, {"web app": web_app.pid, "Rasa": rasa.pid})
     finally:
         servers.stop()
     shutil.rmtree(workdir, ignore_errors=True)  # kept, with the servers' logs, when something failed
@@ -124,7 +121,9 @@ def cluster() -> Iterator[Setup]:
 
 async def measure(setup: Setup, args, rows: list[dict]) -> None:
     """Adds every figure for one setup to `rows` as it is measured; ratios and other figures go in its notes row."""
-    servers, notes = setup.servers, []
+    servers = setup.servers
+    notes: list[str] = []
+    assert servers.web_url is not None  # both setups have web apps
     rows.append({"setup": setup.name, "notes": notes})
     if args.rasa_cores:
         notes.append(pin_rasa_apart(servers, args.rasa_cores))
@@ -222,7 +221,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     setups = {"single": single_instance, "cluster": cluster}
-    rows = []
+    rows: list[dict] = []
     try:
         for name, start in setups.items():
             if args.only in (None, name):

@@ -59,7 +59,7 @@ class Reviewed:
 
 
 def pinned_versions(lock_file: Path = LOCK_FILE) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in lock_file.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if "==" in line:

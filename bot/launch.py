@@ -74,6 +74,9 @@ class Servers:
     token: str
     web_url: str | None = None
     servers: list[Server] = field(default_factory=list)
+    # Kept here by the tests that start servers: their files, and the database the servers use.
+    workdir: Path | None = None
+    database_url: str | None = None
 
     @property
     def processes(self) -> list[subprocess.Popen]:
@@ -105,6 +108,7 @@ class Servers:
                 if not server.may_restart():
                     print(f"The {server.name} keeps stopping; giving up.", file=sys.stderr, flush=True)
                     return
+                assert server.process is not None  # every server was started before it is kept running
                 print(
                     f"The {server.name} stopped (exit code {server.process.returncode}); restarting it.",
                     file=sys.stderr,
@@ -167,7 +171,8 @@ def wait_until_up(url: str, processes: list[subprocess.Popen], timeout: float) -
     while time.monotonic() < deadline:
         exited = next((p for p in processes if p.poll() is not None), None)
         if exited is not None:
-            raise RuntimeError(f"{exited.args[:3]} exited with {exited.returncode} while starting")
+            command = exited.args[:3]  # type: ignore[index]  # typeshed: args may be any command form; ours are lists
+            raise RuntimeError(f"{command!r} exited with {exited.returncode} while starting")
         try:
             _answers(url)
             return

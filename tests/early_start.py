@@ -8,13 +8,18 @@ servers from here, waiting for them if they are still starting (or starting them
 
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-Started = TypeVar("Started")
 
-_starters: dict[str, Callable] = {}
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+Started = TypeVar("Started", bound=Stoppable)
+
+_starters: dict[str, Callable[[], Stoppable]] = {}
 _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="early-start")
-_begun: dict[str, Future] = {}
+_begun: dict[str, Future[Stoppable]] = {}
 
 
 def register(fixture_name: str) -> Callable[[Callable[[], Started]], Callable[[], Started]]:
@@ -34,13 +39,13 @@ def begin_for(fixture_names: Iterable[str]) -> None:
             _begun[name] = _background.submit(_starters[name])
 
 
-def take(fixture_name: str) -> Started:
+def take(fixture_name: str) -> Stoppable:
     """The fixture's servers once they answer (or their start's error); started now if not begun."""
     begun = _begun.pop(fixture_name, None)
     return begun.result() if begun is not None else _starters[fixture_name]()
 
 
-def serve(fixture_name: str) -> Generator[Started, None, Started]:
+def serve(fixture_name: str) -> Generator[Stoppable, None, Stoppable]:
     """The body of the named fixture: yields its servers to the tests, stops them after, and returns them (for a
     fixture that cleans up more: `servers = yield from early_start.serve(name)`)."""
     started = take(fixture_name)

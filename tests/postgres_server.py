@@ -7,7 +7,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +46,7 @@ def _as_cluster_owner(args: list[str]) -> list[str]:
     return args
 
 
-def _run(args: list[str], workdir: Path) -> None:
+def _run(args: Sequence[str | Path], workdir: Path) -> None:
     result = subprocess.run(_as_cluster_owner([str(arg) for arg in args]), cwd=workdir, capture_output=True, text=True)
     if result.returncode != 0:
         log = workdir / "server.log"

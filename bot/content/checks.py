@@ -78,8 +78,8 @@ def service_problems(entry: dict, today: date | None = None) -> list[str]:
             problems.append("Name the page (https://...) where a person checked these details.")
         if not entry.get("checked_on"):
             problems.append("Say when a person checked these details.")
-        elif _checked_on_problem(entry["checked_on"], today or date.today()):
-            problems.append(_checked_on_problem(entry["checked_on"], today or date.today()))
+        elif problem := _checked_on_problem(entry["checked_on"], today or date.today()):
+            problems.append(problem)
     return problems
 
 

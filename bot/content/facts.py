@@ -36,7 +36,7 @@ def iter_entries(facts: dict) -> Iterator[tuple[str, str, dict]]:
                 yield region, list_name, entry
 
 
-def verified_contacts(facts: dict = None) -> dict[str, str]:
+def verified_contacts(facts: dict | None = None) -> dict[str, str]:
     """Maps placeholder name to value for every contact detail that may be shown to a child.
 
     An entry with ``verified`` other than ``true`` is left out whole; values under an
@@ -54,7 +54,7 @@ def verified_contacts(facts: dict = None) -> dict[str, str]:
     return contacts
 
 
-def unshowable_values(facts: dict = None) -> dict[str, str]:
+def unshowable_values(facts: dict | None = None) -> dict[str, str]:
     """Values that must never reach a child: contacts of unverified entries and unconfirmed blocks."""
     facts = facts or load_facts()
     hidden = {}

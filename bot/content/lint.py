@@ -148,8 +148,8 @@ def lint_text(
         for match in re.finditer(pattern, lowered):
             problems.append(("second_person", f"{match.group(0)!r}: talk to the child as 'you'", 1.0))
 
-    for rule, words in forbidden_phrases(text):
-        problems.append((rule, repr(words), 10.0))
+    for rule, phrase in forbidden_phrases(text):
+        problems.append((rule, repr(phrase), 10.0))
 
     for term in rules["jargon"]:
         if re.search(rf"\b{re.escape(term)}\b", lowered):
@@ -183,7 +183,7 @@ def lint_variant(
 
 
 def load_responses(domain_dir: Path = DOMAIN_DIR) -> dict[str, list[dict]]:
-    responses = {}
+    responses: dict[str, list[dict]] = {}
     for path in sorted(domain_dir.glob("*.yml")):
         with open(path, encoding="utf-8") as handle:
             responses.update((yaml.safe_load(handle) or {}).get("responses") or {})

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class PublishedResponseGenerator(TemplatedNaturalLanguageGenerator):
+    responses: dict[str, list[dict[str, Any]]]  # the parent's; generate_from_slots sets it for each reply
+
     def __init__(
         self, endpoint_config=None, domain: Domain | None = None, content: PublishedContent | None = None
     ) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import settings
@@ -101,7 +102,7 @@ class PublishedContent:
         poll_seconds: float | None = None,
     ):
         self.database_url = database_url or settings.DATABASE_URL
-        self.engine = None
+        self.engine: Engine | None = None
         self.snapshot_file = Path(snapshot_file or settings.CONTENT_SNAPSHOT_FILE)
         self.poll_seconds = settings.CONTENT_POLL_SECONDS if poll_seconds is None else poll_seconds
         self._content: Content | None = None
@@ -114,6 +115,7 @@ class PublishedContent:
             with self._lock:
                 if self._content is None and not self.refresh():
                     self._content = read_snapshot(self.snapshot_file) or bundled()
+        assert self._content is not None  # a refresh that succeeds always leaves content
         return self._content
 
     def refresh(self) -> bool:

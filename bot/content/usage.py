@@ -26,7 +26,7 @@ def _steps(path: Path):
 @cache
 def usage() -> dict[str, list[str]]:
     """Response name -> sentences such as "rule 'Say sorry and hand over' (data/rules/risk.yml)"."""
-    found = defaultdict(list)
+    found: defaultdict[str, list[str]] = defaultdict(list)
     for path in sorted(DATA_DIR.glob("*/*.yml")):
         for kind, title, action, where in _steps(path):
             line = f"{kind} '{title}' ({where.relative_to(PROJECT_ROOT)})"

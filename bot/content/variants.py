@@ -4,7 +4,7 @@ the web app and the editor's preview, so what staff preview is what a child sees
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rasa.core.nlg.generator import ResponseVariationFilter
 
@@ -34,7 +34,7 @@ def profile_slots(age_band: str | None, region: str | None) -> dict[str, str | N
     return {"age_band": age_band, "country": region or "uk", "audience": "adult" if age_band == "adult" else "young"}
 
 
-def candidates(variants: list[dict], slots: dict[str, object], channel: str = CHANNEL) -> list[dict]:
+def candidates(variants: list[dict], slots: Mapping[str, object], channel: str = CHANNEL) -> list[dict]:
     """The variants Rasa would choose among for these slots (it picks one at random)."""
     return ResponseVariationFilter({"_": variants}).responses_for_utter_action("_", channel, slots)
 
@@ -54,7 +54,7 @@ def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(value_of, text)
 
 
-def coverage_problems(variants: list[dict], cases: Iterable[dict[str, object]] = SLOT_CASES) -> list[str]:
+def coverage_problems(variants: list[dict], cases: Iterable[Mapping[str, object]] = SLOT_CASES) -> list[str]:
     """Where a child would get no variant, or a random one of several: both are mistakes."""
     problems = []
     for slots in cases:

@@ -88,7 +88,9 @@ def live(session: Session) -> Live:
         .join(ContentVersion, ContentVersion.id == ContentItem.live_version_id)
         .order_by(ContentItem.id)
     )
-    responses, services, topics = {}, {}, {}
+    responses: dict[str, list[dict]] = {}
+    services: dict[str, dict] = {}
+    topics: dict[tuple[str, str], str] = {}
     for item, version in rows:
         target = responses if item.kind == ContentKind.RESPONSE else services
         target[item.key] = body_of(version)
@@ -153,7 +155,9 @@ def import_bundle(session: Session) -> int:
     """
     known = {(kind.value, key) for kind, key in session.execute(sa.select(ContentItem.kind, ContentItem.key))}
     added = []
-    bundle = [(ContentKind.RESPONSE, name, topic, variants) for name, (topic, variants) in bundled_responses().items()]
+    bundle: list[tuple[ContentKind, str, str, list[dict] | dict]] = [
+        (ContentKind.RESPONSE, name, topic, variants) for name, (topic, variants) in bundled_responses().items()
+    ]
     bundle += [(ContentKind.SERVICE, key, entry["region"], entry) for key, entry in bundled_services().items()]
     for kind, key, topic, body in bundle:
         if (kind.value, key) in known:
@@ -217,11 +221,17 @@ def open_change(session: Session, user_id: int, kind: str, key: str, topic: str 
     return version.id
 
 
+def item_of(session: Session, version: ContentVersion) -> ContentItem:
+    item = session.get(ContentItem, version.item_id)
+    assert item is not None  # item_id is a non-null foreign key, and deleting an item deletes its versions
+    return item
+
+
 def _version(session: Session, version_id: int) -> tuple[ContentVersion, ContentItem]:
     version = session.get(ContentVersion, version_id)
     if version is None:
         raise ChangeRefused("That version does not exist.")
-    return version, session.get(ContentItem, version.item_id)
+    return version, item_of(session, version)
 
 
 def _own_draft(session: Session, user: User, version_id: int) -> tuple[ContentVersion, ContentItem]:
@@ -317,7 +327,7 @@ def rollback(session: Session, user_id: int, item_id: int, number: int) -> Conte
         if item
         else None
     )
-    if old is None or old.published_at is None:
+    if item is None or old is None or old.published_at is None:
         raise ChangeRefused("Only a version that was published before can be put back.")
     if old.id == item.live_version_id:
         raise ChangeRefused("That version is live already.")

@@ -37,7 +37,7 @@ def import_yaml(session: Session, user_id: int, text: str) -> dict[str, list[str
     if not isinstance(document, dict) or document.get("format") != FORMAT_VERSION:
         raise workflow.ChangeRefused("That file is not an export of this editor (format 1).")
     now_live = workflow.live(session)
-    report = {"submitted": [], "drafts": [], "unchanged": [], "refused": []}
+    report: dict[str, list[str]] = {"submitted": [], "drafts": [], "unchanged": [], "refused": []}
     incoming = [
         ("response", name, None, variants)
         for responses in (document.get("responses") or {}).values()

@@ -265,7 +265,6 @@ def _assess(text, history) -> tuple[RiskAssessment, bool]:
     matcher = risk_matcher()
     denied = DeniedWords()
     best = RiskAssessment()
-    findings = None
     # Longest window first, so its denials ("im not gonna" + "hurt myself") are known to the shorter ones;
     # on a tie the longer window wins, as it knows who the message is about ("my friend" + "took pills").
     # The last window is the message alone.
@@ -276,11 +275,11 @@ def _assess(text, history) -> tuple[RiskAssessment, bool]:
         assessment = _verdict(_score(findings, current_start, denied, alone.times))
         if _rank(assessment) > _rank(best):
             best = assessment
-    idiom = any(match.rule.harmless for match in findings.matches)
+    idiom = any(match.rule.harmless for match in alone.matches)
     emoji = emoji_only_reading(as_text(text)) if best.level == RiskLevel.NONE else None
     if emoji is not None:
         return emoji, True
-    return best, bool(findings.frames) or idiom or best.kind != "none"
+    return best, bool(alone.frames) or idiom or best.kind != "none"
 
 
 def assess(text, history: Sequence[str] = (), use_model: bool = True) -> RiskAssessment:

@@ -197,7 +197,7 @@ class Reading:
     def kind_for(self, level: RiskLevel) -> str:
         """The likeliest kind; wanting to die or to get hurt always has one, plain distress (concern) may have none."""
         kinds = self.kinds if level == RiskLevel.CONCERN else {k: p for k, p in self.kinds.items() if k != "none"}
-        return max(kinds, key=kinds.get) if kinds else "suicide"
+        return max(kinds, key=kinds.__getitem__) if kinds else "suicide"
 
     def level_at(self, thresholds: dict[RiskLevel, float]) -> RiskLevel:
         """The most urgent level the model is at least as sure of as its threshold asks."""
@@ -230,7 +230,7 @@ class RiskModel:
             total += probabilities.get(level.value, 0.0)
             at_least[level] = total
         abouts = self.abouts.probabilities(normalised, vector)
-        return Reading(at_least, self.kinds.probabilities(normalised, vector), max(abouts, key=abouts.get))
+        return Reading(at_least, self.kinds.probabilities(normalised, vector), max(abouts, key=abouts.__getitem__))
 
 
 def _fingerprint(files: Sequence[Path]) -> str:

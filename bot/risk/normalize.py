@@ -67,7 +67,7 @@ def _split(word: str):
     key_words, glue = _pieces()
     known = key_words | glue
     # best[i]: the fewest pieces covering word[:i]
-    best = {0: ()}
+    best: dict[int, tuple[str, ...]] = {0: ()}
     for end in range(1, len(word) + 1):
         for start in range(max(0, end - 14), end):
             if start in best and word[start:end] in known and len(best[start]) < MOST_PIECES:

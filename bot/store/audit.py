@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEntry, User
@@ -24,7 +24,7 @@ class Logged:
     detail: dict
 
 
-def _values(user: User | None, action: str, target: str, detail: dict) -> dict:
+def _values(user: User | Row | None, action: str, target: str, detail: dict) -> dict:
     return dict(
         at=utc_now(),
         user_id=user.id if user else None,

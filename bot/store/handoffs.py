@@ -25,7 +25,9 @@ from bot.store.utc import utc_now
 _OPEN = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
 
 # Most urgent first, then first come first served; queue() and position() share it.
-_URGENCY = sa.case(*((Handoff.risk_level == level, level.rank) for level in RiskLevel), else_=0)
+_URGENCY: "sa.sql.elements.Case[sa.Integer]" = sa.case(
+    *((Handoff.risk_level == level, level.rank) for level in RiskLevel), else_=0
+)
 _QUEUE_ORDER = (_URGENCY.desc(), Handoff.requested_at, Handoff.id)
 
 
@@ -221,7 +223,7 @@ def position(session: Session, conversation_id: str) -> int | None:
 def claim(session: Session, handoff_id: int, counsellor_id: int, now: datetime | None = None) -> HandoffView:
     """Gives a waiting handoff to the counsellor; raises AlreadyClaimed if it is not waiting."""
     # One UPDATE guarded by the status, so of two counsellors claiming at once exactly one wins.
-    claimed = session.execute(
+    claimed = session.execute(  # type: ignore[attr-defined]  # sqlalchemy2-stubs type this CursorResult as Result
         sa.update(Handoff)
         .where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.WAITING)
         .values(status=HandoffStatus.ACTIVE, counsellor_id=counsellor_id, claimed_at=now or utc_now())
@@ -249,7 +251,7 @@ def _change_held(session: Session, conversation_id: str, holder_id: int, **chang
     )
     changed = (
         handoff_id is not None
-        and session.execute(
+        and session.execute(  # type: ignore[attr-defined]  # sqlalchemy2-stubs type this CursorResult as Result
             sa.update(Handoff)
             .where(Handoff.id == handoff_id, *held)
             .values(**changes)

@@ -1,10 +1,11 @@
 """Declarative models of the bot's own tables (Rasa's `events` table is Rasa's)."""
 
 import enum
+from datetime import datetime
 from typing import Union
 
 import sqlalchemy as sa
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import Mapped, declarative_base
 
 from bot.store.utc import UTCDateTime
 
@@ -100,24 +101,24 @@ class Conversation(Base):
 
     __tablename__ = "conversations"
 
-    sender_id = sa.Column(sa.String(255), primary_key=True)
-    started_at = sa.Column(UTCDateTime, nullable=False)
-    last_active_at = sa.Column(UTCDateTime, nullable=False)
+    sender_id: Mapped[str] = sa.Column(sa.String(255), primary_key=True)
+    started_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
+    last_active_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
     country = sa.Column(sa.String(16))
-    age_band = sa.Column(_enum_type(AgeBand, "age_band"))
-    status = sa.Column(
+    age_band: Mapped[AgeBand | None] = sa.Column(_enum_type(AgeBand, "age_band"))
+    status: Mapped[ConversationStatus] = sa.Column(
         _enum_type(ConversationStatus, "conversation_status"),
         nullable=False,
         default=ConversationStatus.BOT,
         server_default=ConversationStatus.BOT.value,
     )
-    risk_level = sa.Column(
+    risk_level: Mapped[RiskLevel] = sa.Column(
         _enum_type(RiskLevel, "risk_level"),
         nullable=False,
         default=RiskLevel.NONE,
         server_default=RiskLevel.NONE.value,
     )
-    delete_after = sa.Column(UTCDateTime, nullable=False, index=True)
+    delete_after: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False, index=True)
 
 
 class User(Base):
@@ -125,16 +126,16 @@ class User(Base):
 
     __tablename__ = "users"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    name = sa.Column(sa.String(64), nullable=False, unique=True)
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    name: Mapped[str] = sa.Column(sa.String(64), nullable=False, unique=True)
     # The first or chosen name a child sees when this person joins ("Sam"); never the sign-in name.
     display_name = sa.Column(sa.String(40))
-    role = sa.Column(_enum_type(UserRole, "user_role"), nullable=False)
-    password_hash = sa.Column(sa.String(255), nullable=False)
-    active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
-    created_at = sa.Column(UTCDateTime, nullable=False)
-    failed_logins = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
-    locked_until = sa.Column(UTCDateTime)
+    role: Mapped[UserRole] = sa.Column(_enum_type(UserRole, "user_role"), nullable=False)
+    password_hash: Mapped[str] = sa.Column(sa.String(255), nullable=False)
+    active: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
+    failed_logins: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = sa.Column(UTCDateTime)
 
 
 class SignIn(Base):
@@ -143,11 +144,13 @@ class SignIn(Base):
 
     __tablename__ = "sign_ins"
 
-    token_hash = sa.Column(sa.String(64), primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    started_at = sa.Column(UTCDateTime, nullable=False)
-    expires_at = sa.Column(UTCDateTime, nullable=False, index=True)
-    ended_at = sa.Column(UTCDateTime)
+    token_hash: Mapped[str] = sa.Column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = sa.Column(
+        sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    started_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False, index=True)
+    ended_at: Mapped[datetime | None] = sa.Column(UTCDateTime)
 
 
 class Message(Base):
@@ -160,25 +163,25 @@ class Message(Base):
         sa.UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client_id"),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
-    conversation_id = sa.Column(
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = sa.Column(
         sa.String(255),
         sa.ForeignKey("conversations.sender_id", ondelete="CASCADE"),
         nullable=False,
     )
-    seq = sa.Column(sa.Integer, nullable=False)
-    speaker = sa.Column(_enum_type(Speaker, "speaker"), nullable=False)
-    text = sa.Column(sa.Text, nullable=False)
+    seq: Mapped[int] = sa.Column(sa.Integer, nullable=False)
+    speaker: Mapped[Speaker] = sa.Column(_enum_type(Speaker, "speaker"), nullable=False)
+    text: Mapped[str] = sa.Column(sa.Text, nullable=False)
     buttons = sa.Column(sa.Text)  # JSON list of {"title", "payload"}
     # The id the child's browser gave the message, so a resent message is stored once.
     client_id = sa.Column(sa.String(64))
     counsellor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
-    risk_level = sa.Column(_enum_type(RiskLevel, "risk_level"))
+    risk_level: Mapped[RiskLevel | None] = sa.Column(_enum_type(RiskLevel, "risk_level"))
     risk_evidence = sa.Column(sa.Text)  # JSON
-    created_at = sa.Column(UTCDateTime, nullable=False)
+    created_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
     # A child's message awaiting the bot's answer: by then it is answered, or another web app instance answers it
     # (the one that took it may have stopped). None once answered, or when no bot answer is due.
-    reply_due_by = sa.Column(UTCDateTime, index=True)
+    reply_due_by: Mapped[datetime | None] = sa.Column(UTCDateTime, index=True)
 
 
 _HANDOFF_IS_OPEN = "status IN ('waiting', 'active')"
@@ -199,26 +202,26 @@ class Handoff(Base):
         ),
     )
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    conversation_id = sa.Column(
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    conversation_id: Mapped[str] = sa.Column(
         sa.String(255),
         sa.ForeignKey("conversations.sender_id", ondelete="CASCADE"),
         nullable=False,
         index=True,
     )
-    status = sa.Column(_enum_type(HandoffStatus, "handoff_status"), nullable=False)
-    reason = sa.Column(_enum_type(HandoffReason, "handoff_reason", length=32), nullable=False)
-    risk_level = sa.Column(
+    status: Mapped[HandoffStatus] = sa.Column(_enum_type(HandoffStatus, "handoff_status"), nullable=False)
+    reason: Mapped[HandoffReason] = sa.Column(_enum_type(HandoffReason, "handoff_reason", length=32), nullable=False)
+    risk_level: Mapped[RiskLevel] = sa.Column(
         _enum_type(RiskLevel, "risk_level"),
         nullable=False,
         default=RiskLevel.NONE,
         server_default=RiskLevel.NONE.value,
     )
     evidence = sa.Column(sa.Text)  # JSON list of the words that raised the risk
-    requested_at = sa.Column(UTCDateTime, nullable=False)
-    claimed_at = sa.Column(UTCDateTime)
+    requested_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
+    claimed_at: Mapped[datetime | None] = sa.Column(UTCDateTime)
     counsellor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
-    ended_at = sa.Column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = sa.Column(UTCDateTime)
 
 
 class CounsellorNote(Base):
@@ -226,16 +229,16 @@ class CounsellorNote(Base):
 
     __tablename__ = "counsellor_notes"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    conversation_id = sa.Column(
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    conversation_id: Mapped[str] = sa.Column(
         sa.String(255),
         sa.ForeignKey("conversations.sender_id", ondelete="CASCADE"),
         nullable=False,
         index=True,
     )
     author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
-    text = sa.Column(sa.Text, nullable=False)
-    created_at = sa.Column(UTCDateTime, nullable=False)
+    text: Mapped[str] = sa.Column(sa.Text, nullable=False)
+    created_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
 
 
 class ContentKind(str, enum.Enum):
@@ -261,11 +264,11 @@ class ContentItem(Base):
     __tablename__ = "content_items"
     __table_args__ = (sa.UniqueConstraint("kind", "key", name="uq_content_items_kind_key"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    kind = sa.Column(_enum_type(ContentKind, "content_kind"), nullable=False)
-    key = sa.Column(sa.String(128), nullable=False)
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    kind: Mapped[ContentKind] = sa.Column(_enum_type(ContentKind, "content_kind"), nullable=False)
+    key: Mapped[str] = sa.Column(sa.String(128), nullable=False)
     # Responses: the domain file's topic ("blackmail"); services: the region ("uk").
-    topic = sa.Column(sa.String(64), nullable=False)
+    topic: Mapped[str] = sa.Column(sa.String(64), nullable=False)
     # The version children see now (no foreign key: the two tables point at each other).
     live_version_id = sa.Column(sa.Integer)
 
@@ -276,23 +279,23 @@ class ContentVersion(Base):
     __tablename__ = "content_versions"
     __table_args__ = (sa.UniqueConstraint("item_id", "number", name="uq_content_versions_item_number"),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    item_id = sa.Column(sa.Integer, sa.ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False)
-    number = sa.Column(sa.Integer, nullable=False)
-    status = sa.Column(_enum_type(VersionStatus, "version_status"), nullable=False)
-    body = sa.Column(sa.Text, nullable=False)  # JSON: a response's variants, or a service entry
-    note = sa.Column(sa.Text, nullable=False, default="")
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    item_id: Mapped[int] = sa.Column(sa.Integer, sa.ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False)
+    number: Mapped[int] = sa.Column(sa.Integer, nullable=False)
+    status: Mapped[VersionStatus] = sa.Column(_enum_type(VersionStatus, "version_status"), nullable=False)
+    body: Mapped[str] = sa.Column(sa.Text, nullable=False)  # JSON: a response's variants, or a service entry
+    note: Mapped[str] = sa.Column(sa.Text, nullable=False, default="")
     # The live version number this one was written from, and the one it restores after a rollback.
     based_on = sa.Column(sa.Integer)
     restores = sa.Column(sa.Integer)
     author_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at = sa.Column(UTCDateTime, nullable=False)
-    updated_at = sa.Column(UTCDateTime, nullable=False)
+    created_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
     reviewer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
-    reviewed_at = sa.Column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = sa.Column(UTCDateTime)
     review_note = sa.Column(sa.Text)
     publisher_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
-    published_at = sa.Column(UTCDateTime)
+    published_at: Mapped[datetime | None] = sa.Column(UTCDateTime)
 
 
 class ContentRelease(Base):
@@ -300,11 +303,11 @@ class ContentRelease(Base):
 
     __tablename__ = "content_releases"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    created_at = sa.Column(UTCDateTime, nullable=False)
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    created_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
     user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
-    summary = sa.Column(sa.Text, nullable=False)
-    snapshot = sa.Column(sa.Text, nullable=False)
+    summary: Mapped[str] = sa.Column(sa.Text, nullable=False)
+    snapshot: Mapped[str] = sa.Column(sa.Text, nullable=False)
 
 
 class AuditEntry(Base):
@@ -312,11 +315,11 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    at = sa.Column(UTCDateTime, nullable=False, index=True)
+    id: Mapped[int] = sa.Column(sa.Integer, primary_key=True)
+    at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False, index=True)
     user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
     # Kept as written, so the log still says who it was if the account is renamed or removed.
-    user_name = sa.Column(sa.String(64), nullable=False)
-    action = sa.Column(sa.String(64), nullable=False)
-    target = sa.Column(sa.String(255), nullable=False)
-    detail = sa.Column(sa.Text, nullable=False, default="")
+    user_name: Mapped[str] = sa.Column(sa.String(64), nullable=False)
+    action: Mapped[str] = sa.Column(sa.String(64), nullable=False)
+    target: Mapped[str] = sa.Column(sa.String(255), nullable=False)
+    detail: Mapped[str] = sa.Column(sa.Text, nullable=False, default="")

@@ -73,7 +73,10 @@ def _already_stored(session: Session, conversation_id: str, client_id: str) -> S
     earlier = session.execute(
         _with_counsellor_names().where(Message.conversation_id == conversation_id, Message.client_id == client_id)
     ).one_or_none()
-    return _stored(*earlier, duplicate=True) if earlier else None
+    if earlier is None:
+        return None
+    message, counsellor_name = earlier
+    return _stored(message, counsellor_name, duplicate=True)
 
 
 def _next_seq(session: Session, conversation_id: str) -> int:
@@ -111,10 +114,13 @@ def _append(session: Session, conversation_id: str, rows: list[dict[str, Any]], 
         row.update(conversation_id=conversation_id, seq=seq, created_at=now)
     session.execute(sa.insert(Message), rows)
     counsellor_ids = {row["counsellor_id"] for row in rows if row["counsellor_id"] is not None}
-    names = dict(
-        session.execute(sa.select(User.id, User.name).where(User.id.in_(counsellor_ids))).all()
+    names: dict[int, str] = (
+        {
+            user_id: name
+            for user_id, name in session.execute(sa.select(User.id, User.name).where(User.id.in_(counsellor_ids)))
+        }
         if counsellor_ids
-        else []
+        else {}
     )
     stored_at = now.astimezone(timezone.utc)
     return [

@@ -47,12 +47,12 @@ def main() -> None:
                 for user in list_users(session):
                     print(f"{user.name}\t{user.role}\t{'active' if user.active else 'disabled'}")
             else:
-                user = find_user(session, args.name)
-                if user is None:
+                account = find_user(session, args.name)
+                if account is None:
                     sys.exit(f"error: no account called {args.name!r}")
-                disable(session, user.id)
-                audit.record(session, None, "user.disable", f"user:{user.name}", via="command line")
-                print(f"Disabled {user.name}.")
+                disable(session, account.id)
+                audit.record(session, None, "user.disable", f"user:{account.name}", via="command line")
+                print(f"Disabled {account.name}.")
     except ValueError as error:
         sys.exit(f"error: {error}")
     finally:

@@ -5,7 +5,7 @@ import sys
 
 # spaCy's thinc imports TensorFlow whenever it is installed (Rasa needs it), only to offer it as a backend. The web
 # app never uses it, and the import took 4 of its 12 s of start-up and 350 MB: a restarted instance serves sooner.
-sys.modules.setdefault("tensorflow", None)
+sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]  # typeshed omits the None that blocks an import
 
 import uvicorn  # noqa: E402
 

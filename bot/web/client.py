@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Callable
 
 import httpx
-import websockets
+from websockets.client import WebSocketClientProtocol, connect
+from websockets.typing import Origin
 
 WAIT_SECONDS = 30
 
@@ -19,7 +20,7 @@ def ws_url(web_url: str, path: str) -> str:
 class EventSocket:
     """A WebSocket of JSON events, keeping every event it has read in `events`."""
 
-    socket = None
+    socket: WebSocketClientProtocol  # opened by __aenter__
 
     def __init__(self):
         self.events: list[dict] = []
@@ -43,7 +44,7 @@ class ChildPage(EventSocket):
         self.web_url, self.conversation, self.after = web_url, conversation, after
 
     async def __aenter__(self) -> "ChildPage":
-        self.socket = await websockets.connect(ws_url(self.web_url, "/ws/chat"), origin=self.web_url)
+        self.socket = await connect(ws_url(self.web_url, "/ws/chat"), origin=Origin(self.web_url))
         await self.socket.send(json.dumps({"type": "hello", "conversation": self.conversation, "after": self.after}))
         welcome = await self.next_event(lambda e: e["type"] == "welcome")
         self.conversation = welcome["conversation"]
@@ -70,7 +71,7 @@ class ChildPage(EventSocket):
 
     async def bot_messages_until_quiet(self, quiet: float = 2.0) -> list[dict]:
         """The messages that arrive until none has come for `quiet` seconds (the bot's whole answer)."""
-        messages = []
+        messages: list[dict] = []
         while True:
             try:
                 event = await self.next_event(lambda e: e["type"] == "message", timeout=quiet)
@@ -92,13 +93,15 @@ class Console(EventSocket):
 
     def sign_in(self, password: str) -> httpx.Response:
         page = self.http.get("/login")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found, "the sign-in page has no CSRF token"
+        csrf = found.group(1)
         return self.http.post("/login", data={"name": self.name, "password": password, "csrf": csrf})
 
     async def __aenter__(self) -> "Console":
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
-        self.socket = await websockets.connect(
-            ws_url(self.web_url, "/ws/console"), origin=self.web_url, extra_headers={"Cookie": cookie}
+        self.socket = await connect(
+            ws_url(self.web_url, "/ws/console"), origin=Origin(self.web_url), extra_headers={"Cookie": cookie}
         )
         return self
 

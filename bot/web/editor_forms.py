@@ -94,7 +94,7 @@ def every_preview(variants: list[dict], contacts: dict[str, str]) -> list[dict]:
             shown = preview(variants, contacts, band, region)
             key = shown["text"] + "|".join(shown["buttons"])
             entry = seen.setdefault(key, {**shown, "who": []})
-            entry["who"].append(f"{REGION_LABELS[region]}, {AGE_BAND_LABELS.get(band, 'age not said')}")
+            entry["who"].append(f"{REGION_LABELS[region]}, {AGE_BAND_LABELS[band] if band else 'age not said'}")
     return list(seen.values())
 
 

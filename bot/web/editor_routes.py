@@ -11,6 +11,7 @@ from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from bot.content import workflow, yaml_io
 from bot.content.checks import SERVICE_ID
@@ -30,6 +31,14 @@ def _back(request: Request, url: str, message: str | None = None, error: bool = 
     if message:
         request.session["flash"] = {"text": message, "error": error}
     return RedirectResponse(url, status_code=303)
+
+
+def _text(form: FormData, name: str) -> str:
+    """A text field of the form, "" when it was not sent."""
+    value = form.get(name) or ""
+    # The editor's forms have no file inputs; a file posted in a text field's place fails here, not later.
+    assert isinstance(value, str), f"{name} is not text"
+    return value
 
 
 def register_editor(app: FastAPI, templates) -> None:
@@ -109,9 +118,9 @@ def register_editor(app: FastAPI, templates) -> None:
     @app.post("/editor/changes/{version_id}")
     async def act_on_change(request: Request, version_id: int):
         form = await request.form()
-        person = await editor(request, form.get("csrf", ""))
+        person = await editor(request, _text(form, "csrf"))
         action, here = form.get("action", ""), f"/editor/changes/{version_id}"
-        note = (form.get("note") or "")[:2000]
+        note = _text(form, "note")[:2000]
         try:
             if action in ("save", "submit"):
                 body = await service.db(_body_from_form, version_id, form)
@@ -139,7 +148,7 @@ def register_editor(app: FastAPI, templates) -> None:
     async def check_as_typed(request: Request, version_id: int):
         form = await request.form()
         try:
-            await editor(request, form.get("csrf", ""))
+            await editor(request, _text(form, "csrf"))
         except auth.NotAllowed:
             return JSONResponse({"error": "Sign in again."}, status_code=403)
         result = await service.db(

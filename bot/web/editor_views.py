@@ -21,11 +21,12 @@ STATUS_LABELS = {
 }
 
 
-def _names(session: Session) -> dict[int, str]:
-    return dict(session.execute(sa.select(User.id, User.name)).all())
+def _names(session: Session) -> dict[int | None, str]:
+    # Looked up by a version's author, reviewer and publisher ids, which are None when nobody is recorded.
+    return {user_id: name for user_id, name in session.execute(sa.select(User.id, User.name))}
 
 
-def _version_row(version: ContentVersion, item: ContentItem, names: dict[int, str]) -> dict:
+def _version_row(version: ContentVersion, item: ContentItem, names: dict[int | None, str]) -> dict:
     return {
         "id": version.id,
         "number": version.number,
@@ -119,7 +120,7 @@ def change_page(session: Session, version_id: int, person_id: int) -> dict | Non
     version = session.get(ContentVersion, version_id)
     if version is None:
         return None
-    item = session.get(ContentItem, version.item_id)
+    item = workflow.item_of(session, version)
     names = _names(session)
     body = workflow.body_of(version)
     current = workflow.live_version(session, item)
@@ -156,9 +157,10 @@ def check_draft(session: Session, version_id: int, form, age_band: str, region: 
     version = session.get(ContentVersion, version_id)
     if version is None:
         return None
-    item = session.get(ContentItem, version.item_id)
+    item = workflow.item_of(session, version)
     stored = workflow.body_of(version)
     now_live = workflow.live(session)
+    body: list[dict] | dict  # a response's variants, or a service entry
     if item.kind == ContentKind.RESPONSE:
         body = forms.variants_from_form(form, stored)
         shown = forms.preview(body, now_live.contacts, age_band, region)

@@ -156,7 +156,7 @@ def child_turns(connection, period: Period, region: str | None) -> list[ChildTur
         return []
     rows = connection.execute(
         sa.select(rasa_events.c.data)
-        .select_from(rasa_events.outerjoin(Conversation, Conversation.sender_id == rasa_events.c.sender_id))
+        .select_from(rasa_events.outerjoin(Conversation.__table__, Conversation.sender_id == rasa_events.c.sender_id))
         .where(
             rasa_events.c.type_name == "user", rasa_events.c.timestamp >= period.start.timestamp(), _in_region(region)
         )
@@ -281,7 +281,7 @@ def _messages_by_risk(connection, period: Period, region: str | None) -> Counts:
         .where(Message.speaker == Speaker.CHILD, Message.created_at >= period.start, _in_region(region))
         .group_by(Message.risk_level)
     )
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for level, count in rows:
         counts[_value(level) or RiskLevel.NONE.value] += count  # a message without risk has no level
     return _in_order(counts, _RISK_NAMES)
@@ -307,14 +307,14 @@ def _handoff_rows(connection, period: Period, region: str | None):
 
 
 def _regions(connection, period: Period) -> list[RegionRow]:
-    conversations = Counter()
+    conversations: Counter[str] = Counter()
     for country, count in connection.execute(
         sa.select(Conversation.country, sa.func.count())
         .where(Conversation.started_at >= period.start)
         .group_by(Conversation.country)
     ):
         conversations[_region_of(country)] += count
-    handoffs = Counter()
+    handoffs: Counter[str] = Counter()
     for country, count in connection.execute(
         sa.select(Conversation.country, sa.func.count())
         .join(Handoff, Handoff.conversation_id == Conversation.sender_id)

@@ -105,8 +105,8 @@ def register_insights(app: FastAPI, templates) -> None:
     async def insights_page(request: Request, days: str | None = None, region: str | None = None):
         service = request.app.state.service
         person = await auth.require(request, service, auth.INSIGHTS_ROLES)
-        days, region = chosen_period(days), chosen_region(region)
-        figures = await service.db(insights, days, region)
+        chosen_days, region = chosen_period(days), chosen_region(region)
+        figures = await service.db(insights, chosen_days, region)
         may_review = person.role in auth.EDITOR_ROLES
         return templates.TemplateResponse(
             request,
@@ -121,8 +121,8 @@ def register_insights(app: FastAPI, templates) -> None:
                 "periods": PERIODS,
                 "regions": [(code, REGION_NAMES[code]) for code in REGION_CHOICES],
                 "region_name": REGION_NAMES[region] if region else "every region",
-                "fallbacks": await service.db(fallback_messages, days, region) if may_review else None,
-                "download_url": f"/insights/fallbacks.yml?{_filters(days, region)}",
+                "fallbacks": await service.db(fallback_messages, chosen_days, region) if may_review else None,
+                "download_url": f"/insights/fallbacks.yml?{_filters(chosen_days, region)}",
             },
         )
 
@@ -130,10 +130,10 @@ def register_insights(app: FastAPI, templates) -> None:
     async def fallbacks_download(request: Request, days: str | None = None, region: str | None = None):
         service = request.app.state.service
         await auth.require(request, service, auth.EDITOR_ROLES)
-        days, region = chosen_period(days), chosen_region(region)
-        messages = await service.db(fallback_messages, days, region)
+        chosen_days, region = chosen_period(days), chosen_region(region)
+        messages = await service.db(fallback_messages, chosen_days, region)
         return Response(
-            nlu_yaml(messages, days, region),
+            nlu_yaml(messages, chosen_days, region),
             media_type="application/yaml; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="fallbacks.yml"'},
         )

@@ -58,7 +58,7 @@ class RasaClient:
     async def reply(self, conversation_id: str, text: str, client_id: str | None = None) -> BotTurn:
         """Rasa's answer to the child's message; `client_id` goes with it, so Rasa's stored turn can be found
         again (bot/store/rasa_events.py) if this process stops before it stores the answer."""
-        message = {"sender": conversation_id, "message": text}
+        message: dict[str, str | dict[str, str]] = {"sender": conversation_id, "message": text}
         if client_id:
             message["metadata"] = {"client_id": client_id}
         try:

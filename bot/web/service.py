@@ -90,7 +90,8 @@ class ChatService:
         self.hours = hours
         self.held = HeldMessages()
         self.regions = RecentRegions()
-        self._queue_changed, self._queue_sender = False, None
+        self._queue_changed = False
+        self._queue_sender: asyncio.Task[None] | None = None
         self._turns = DatabaseTurns() if engine is not None and engine.dialect.name == "sqlite" else None
 
     async def db(self, work: Callable, *args, **kwargs):

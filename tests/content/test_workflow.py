@@ -63,7 +63,12 @@ def force_status(engine, version_id: int, status: VersionStatus) -> None:
 
 
 def item_id(engine, kind: str, key: str) -> int:
-    return run(engine, lambda session: workflow.item_by_key(session, kind, key).id)
+    def find(session) -> int:
+        item = workflow.item_by_key(session, kind, key)
+        assert item is not None
+        return item.id
+
+    return run(engine, find)
 
 
 def count(engine, model) -> int:
@@ -106,7 +111,9 @@ def publish_greeting(engine, people, text: str = NEW_GREETING) -> int:
 def child_is_sent(content: PublishedContent, name: str = "utter_greet", **slots: Any) -> str:
     """What Rasa's generator sends a child with these slots, from this published content."""
     generator = PublishedResponseGenerator(domain=None, content=content)
-    return generator.generate_from_slots(name, slots, "rest")["text"]
+    sent = generator.generate_from_slots(name, slots, "rest")
+    assert sent is not None
+    return sent["text"]
 
 
 def fresh(follower, database_url: str, **options) -> PublishedContent:

@@ -31,7 +31,9 @@ def publish_new_dont_pay(database_url: str) -> None:
             reviewer = users.create_user(session, "reviewer", "staff", "a long test password 1")
         with session_scope(engine) as session:
             version_id = workflow.open_change(session, author.id, "response", "utter_dont_pay")
-            variants = workflow.body_of(session.get(workflow.ContentVersion, version_id))
+            draft = session.get(workflow.ContentVersion, version_id)
+            assert draft is not None  # open_change just made it
+            variants = workflow.body_of(draft)
             variants[0]["text"] = PUBLISHED  # the variant for everyone who has not said their age
             assert workflow.save_draft(session, author.id, version_id, variants, "test") == []
             workflow.submit(session, author.id, version_id)

@@ -28,7 +28,9 @@ NEW_GREETING = "Hello, I'm a chatbot, not a person. You are not in trouble. You 
 
 
 def csrf_of(page: httpx.Response) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
 
 
 @dataclass

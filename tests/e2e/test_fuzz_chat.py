@@ -26,6 +26,8 @@ import pytest
 import websockets
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from websockets.client import WebSocketClientProtocol, connect
+from websockets.typing import Origin
 
 from bot import settings as bot_settings
 from bot.store import transcript
@@ -38,7 +40,7 @@ Frame = str | bytes
 WAIT = 60  # seconds for one answer; Rasa on 2 busy cores is slow, never this slow
 WS_MAX_BYTES = 64 * 1024  # uvicorn's ws_max_size in bot/web/__main__.py
 MAX_MESSAGE_CHARS = bot_settings.MAX_MESSAGE_CHARS
-FUZZ = dict(
+FUZZ = settings(
     deadline=None,
     database=None,
     derandomize=False,
@@ -250,18 +252,19 @@ def _accepted_message():
 class Child:
     """One chat page's WebSocket, keeping every event the server sent."""
 
+    socket: WebSocketClientProtocol  # opened by connect()
+
     def __init__(self, web_url: str):
         self.web_url = web_url
         self.events: list[dict] = []
-        self.socket = None
         self.conversation: str | None = None
         number = next(_addresses)
         self.address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
 
     async def connect(self, hello: Frame) -> dict:
-        self.socket = await websockets.connect(
+        self.socket = await connect(
             ws_url(self.web_url, "/ws/chat"),
-            origin=self.web_url,
+            origin=Origin(self.web_url),
             max_size=None,
             extra_headers={"X-Forwarded-For": self.address},
         )
@@ -301,7 +304,7 @@ class Child:
         await self.socket.close()
 
 
-def stored_child_messages(database_url: str, conversation: str) -> list[tuple[str, str]]:
+def stored_child_messages(database_url: str, conversation: str) -> list[tuple[str | None, str]]:
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
@@ -341,7 +344,10 @@ def check_conversation(assistant, web_url: str, frames: list[Frame]) -> None:
     before = events[:final_ack]
     notices = [(e["text"], e["refused"]) for e in before if e["type"] == "notice"]
     acks = [(e["id"], e["seq"]) for e in before if e["type"] == "ack"]
-    expected_notices, expected_acks, expected_stored, seen = [], [], [], set()
+    expected_notices: list[tuple[str, str | None]] = []
+    expected_acks: list[tuple[str | None, str | None]] = []
+    expected_stored: list[tuple[str | None, str | None]] = []
+    seen: set[str | None] = set()
     for frame in frames:
         what, client_id, text = expected_outcome(frame)
         if what == "no_pictures":
@@ -359,7 +365,7 @@ def check_conversation(assistant, web_url: str, frames: list[Frame]) -> None:
             expected_acks.append((client_id, "seq"))
     assert notices == expected_notices, (frames, events)
     assert [client_id for client_id, _ in acks] == [client_id for client_id, _ in expected_acks], (frames, events)
-    first_seq = {}
+    first_seq: dict[str | None, int] = {}
     for (client_id, seq), (_, wanted) in zip(acks, expected_acks, strict=True):
         if wanted is None:
             assert seq is None
@@ -367,11 +373,12 @@ def check_conversation(assistant, web_url: str, frames: list[Frame]) -> None:
             assert isinstance(seq, int) and first_seq.setdefault(client_id, seq) == seq, (frames, events)
     stored = stored_child_messages(assistant.database_url, child.conversation)
     assert stored[:-1] == expected_stored, (frames, stored)  # every accepted message, once, in order
-    assert stored[-1][0].startswith("final") and stored[-1][1] == "hi"
+    final_id, final_text = stored[-1]
+    assert final_id is not None and final_id.startswith("final") and final_text == "hi"
 
 
 # ---------------------------------------------------------------------------------------------- the tests
-@settings(max_examples=40, **FUZZ)
+@settings(FUZZ, max_examples=40)
 @given(frames=st.lists(_frames(), min_size=1, max_size=4))
 @example(frames=["[" * 5000 + "]" * 5000])  # nesting deeper than Python's JSON decoder goes
 @example(frames=[b"\x89PNG\r\n\x1a\n" + b"\x00" * 1000, "x" * (MAX_FRAME_CHARS + 1), "x" * MAX_FRAME_CHARS])
@@ -386,7 +393,7 @@ def test_bad_frames_get_their_kind_answer_and_the_chat_goes_on(assistant, web_ur
     check_conversation(assistant, web_url, frames)
 
 
-@settings(max_examples=20, **FUZZ)
+@settings(FUZZ, max_examples=20)
 @given(messages=st.lists(_accepted_message(), min_size=1, max_size=2), resend=st.booleans())
 @example(messages=[json.dumps({"type": "message", "id": "half-emoji", "text": "I am scared \ud83d"})], resend=True)
 @example(
@@ -401,7 +408,7 @@ def test_any_text_a_child_sends_is_stored_once_and_answered(assistant, web_url, 
     check_conversation(assistant, web_url, frames)
 
 
-@settings(max_examples=15, **FUZZ)
+@settings(FUZZ, max_examples=15)
 @given(
     first=st.one_of(
         st.builds(

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bot import settings as bot_settings
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user
 
-FUZZ = dict(
+FUZZ = settings(
     deadline=None,
     database=None,
     print_blob=True,
@@ -89,13 +89,17 @@ class Visitor:
         self.role, self.csrf = role, None
         if role:
             page = self.http.get("/login")
-            token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert found, page.text
+            token = found.group(1)
             signed = self.http.post(
                 "/login", data={"name": add_user(database_url, role), "password": COUNSELLOR_PASSWORD, "csrf": token}
             )
             assert signed.status_code == 303, signed.text
             home = self.http.get("/editor" if role in ("staff", "admin") else "/console")
-            self.csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+            found = re.search(r'name="csrf" value="([^"]+)"', home.text)
+            assert found, home.text
+            self.csrf = found.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +187,7 @@ def _path(template: str, segments) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- the tests
-@settings(max_examples=200, **FUZZ)
+@settings(FUZZ, max_examples=200)
 @given(
     role=st.sampled_from(ROLES),
     route=st.sampled_from(GET_ROUTES),
@@ -207,7 +211,7 @@ def _form(fields, values, csrf: str | None) -> dict[str, str]:
     return form
 
 
-@settings(max_examples=200, **FUZZ)
+@settings(FUZZ, max_examples=200)
 @given(
     role=st.sampled_from(ROLES),
     route=st.sampled_from(POST_ROUTES),
@@ -300,7 +304,7 @@ def test_any_form_with_or_without_a_session_and_token(
         assert response.status_code in (400, 403, 404, 405, 422), response.status_code
 
 
-@settings(max_examples=60, **FUZZ)
+@settings(FUZZ, max_examples=60)
 @given(
     path=st.sampled_from(["/", "/login", "/console", "/editor", "/healthz"]),
     cookie=st.one_of(
@@ -352,6 +356,7 @@ def test_an_unknown_content_kind_is_not_a_server_error(visitors):
 def _raw(web_url: str, request: bytes) -> bytes:
     """Sends bytes as they are (what an HTTP client library would refuse to send); returns the answer's start."""
     address = urlsplit(web_url)
+    assert address.port is not None, web_url
     with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
         connection.sendall(request)
         connection.shutdown(socket.SHUT_WR)
@@ -364,7 +369,7 @@ def _raw(web_url: str, request: bytes) -> bytes:
     return answer
 
 
-@settings(max_examples=50, **FUZZ)
+@settings(FUZZ, max_examples=50)
 @given(
     path=st.sampled_from([b"/login", b"/logout", b"/admin/users", b"/", b"/%00", b"/\xff", b"/a b", b"/?\x01=\x02"]),
     length=st.one_of(

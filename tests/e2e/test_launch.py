@@ -28,7 +28,14 @@ RASA_PORT, ACTION_PORT = 5205, 5255
 
 def _lines(process: subprocess.Popen) -> "queue.Queue[str]":
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    output = process.stdout
+    assert output is not None  # started with stdout=PIPE
+
+    def read() -> None:
+        for line in output:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
     return lines
 
 

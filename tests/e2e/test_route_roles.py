@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import sqlalchemy as sa
-import websockets
 import websockets.exceptions
 from starlette.routing import Mount, WebSocketRoute
+from starlette.routing import Route as AppRoute
+from websockets.client import connect
+from websockets.typing import Origin
 
 from bot.store import users
 from bot.store.db import make_engine, session_scope
@@ -77,6 +79,7 @@ def app_routes() -> list[tuple[str, str]]:
     app.state.engine.dispose()
     found = []
     for route in app.routes:
+        assert isinstance(route, (AppRoute, WebSocketRoute, Mount)), route  # the kinds with a path
         if isinstance(route, WebSocketRoute) or type(route).__name__ == "APIWebSocketRoute":
             found.append(("WS", route.path))
         elif isinstance(route, Mount):
@@ -94,7 +97,9 @@ ROUTES = app_routes()
 
 
 def csrf_of(page: httpx.Response) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
 
 
 @dataclass
@@ -128,6 +133,7 @@ class Session:
         with a sign-in of its own (signing out ends a sign-in on the server, for every copy of its cookie), or,
         when this one is not signed in, holding the same cookie."""
         if self.signed_in:
+            assert self.account is not None and self.role is not None  # as sign_in_as left them
             return sign_in_as(str(self.http.base_url), self.account, self.role, self.name)
         twin = httpx.Client(
             base_url=self.http.base_url, follow_redirects=False, timeout=60, cookies=httpx.Cookies(self.http.cookies)
@@ -222,8 +228,11 @@ def world(assistant) -> Iterator[World]:
     visitor.csrf = csrf_of(visitor.http.get("/login"))
     sessions = {NO_COOKIE: Session(NO_COOKIE, browser(web_url)), VISITOR: visitor}
     disabled = sign_in(web_url, database_url, "admin", DISABLED)
+    assert disabled.account is not None
     with session_scope(engine) as db:
-        users.disable(db, users.find_user(db, disabled.account).id)
+        account = users.find_user(db, disabled.account)
+        assert account is not None
+        users.disable(db, account.id)
     disabled.role = None
     sessions[DISABLED] = disabled
     sessions.update({role: sign_in(web_url, database_url, role, role) for role in ROLES})
@@ -233,6 +242,7 @@ def world(assistant) -> Iterator[World]:
     victim = add_user(database_url, "counsellor")
     with engine.connect() as connection:
         victim_id = connection.execute(sa.text("SELECT id FROM users WHERE name = :n"), {"n": victim}).scalar()
+        assert victim_id is not None
         item_id, live_id = connection.execute(
             sa.text("SELECT id, live_version_id FROM content_items WHERE key = :k"), {"k": RESPONSE}
         ).one()
@@ -264,9 +274,9 @@ def ws_outcome(
 
     async def attempt() -> str:
         try:
-            async with websockets.connect(
+            async with connect(
                 ws_url(world.web_url, path),
-                origin=world.web_url,
+                origin=Origin(world.web_url),
                 extra_headers=session.cookie_header(),
                 open_timeout=WS_TIMEOUT,
             ) as socket:
@@ -444,7 +454,7 @@ def child_socket(world: World, session: Session) -> str:
 def console_socket(world: World, session: Session) -> str:
     async def as_child_too() -> str:
         # The visitor is a child chatting: its chat stays open while it tries the console's socket.
-        async with websockets.connect(ws_url(world.web_url, "/ws/chat"), origin=world.web_url) as chat:
+        async with connect(ws_url(world.web_url, "/ws/chat"), origin=Origin(world.web_url)) as chat:
             await chat.send('{"type": "hello", "conversation": null, "after": 0}')
             await asyncio.wait_for(chat.recv(), WS_TIMEOUT)
             return await asyncio.get_running_loop().run_in_executor(
@@ -606,6 +616,7 @@ def try_each_session(world: World, spec: Route) -> list[str]:
         if not re.fullmatch(expected, got):
             wrong.append(f"  {name:15} expected {expected!r:28} got {got!r}")
         if refused:
+            assert before is not None
             after = world.state()
             changed = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
             if changed:

@@ -83,12 +83,13 @@ async def handoff(web_url: str, counsellor_name: str, console_url: str | None = 
     """
     console = Console(console_url or web_url, counsellor_name)
     assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
-    seen = {}
+    seen: dict[str, object] = {}
     async with console:
         await console.next_event(lambda e: e["type"] == "queue")
         async with ChildPage(web_url) as child:
             started = asyncio.get_running_loop().time()
             await child.send("i took a load of pills")
+            assert child.conversation is not None  # the welcome named it
             waiting = await console.waiting_entry(child.conversation, timeout=5)
             seen["queue_seconds"] = asyncio.get_running_loop().time() - started
             seen["waiting"] = waiting
@@ -203,6 +204,7 @@ def _account_id(database_url: str, name: str, disable: bool = False) -> int:
     try:
         with session_scope(engine) as session:
             account = users.find_user(session, name)
+            assert account is not None, name
             if disable:
                 users.disable(session, account.id)
             return account.id
@@ -225,6 +227,7 @@ def _audit_of(database_url: str, action: str) -> list:
 async def _claimed_at_risk(console: Console, child: ChildPage) -> None:
     """The child sends a risk message and the counsellor claims them from the queue."""
     await child.send("i took a load of pills")
+    assert child.conversation is not None  # the welcome named it
     waiting = await console.waiting_entry(child.conversation)
     await console.send(type="claim", handoff=waiting["handoff_id"])
 

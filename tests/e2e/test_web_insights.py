@@ -29,6 +29,7 @@ async def a_child_at_risk_is_helped(web_url: str, counsellor_name: str) -> None:
     assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
     async with console, ChildPage(web_url) as child:
         await child.send("i took a load of pills")
+        assert child.conversation is not None  # the welcome named it
         waiting = await console.waiting_entry(child.conversation)
         await console.send(type="claim", handoff=waiting["handoff_id"])
         await console.next_event(lambda event: event["type"] == "claimed")

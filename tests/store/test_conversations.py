@@ -14,7 +14,7 @@ from bot.store.models import AgeBand, Conversation, ConversationStatus, RiskLeve
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def _load(engine, sender_id: str) -> Conversation:
+def _load(engine, sender_id: str) -> Conversation | None:
     with session_scope(engine) as session:
         conversation = session.get(Conversation, sender_id)
         session.expunge_all()

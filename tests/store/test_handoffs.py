@@ -29,6 +29,7 @@ def _counsellors(engine, *names: str) -> list:
 def _conversation(engine, conversation_id: str):
     with session_scope(engine) as session:
         conversation = session.get(Conversation, conversation_id)
+        assert conversation is not None
         return conversation.status, conversation.risk_level
 
 

@@ -48,6 +48,7 @@ def _sign_in(engine, password: str, at: datetime, name: str = "sam"):
 def _stored(engine, user_id: int) -> User:
     with session_scope(engine) as session:
         user = session.get(User, user_id)
+        assert user is not None
         session.expunge(user)
         return user
 
@@ -162,7 +163,7 @@ def test_lookups_never_return_the_hash(engine, sam):
         assert "argon2" not in repr(view)
 
 
-def _cli(url: str, *args: str, password_input: str = None) -> subprocess.CompletedProcess:
+def _cli(url: str, *args: str, password_input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot.users", *args],
         cwd=PROJECT_ROOT,

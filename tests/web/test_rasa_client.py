@@ -23,7 +23,8 @@ from tests.postgres_server import _free_port
 
 class SlowRasa:
     def __init__(self, seconds: float):
-        self.seconds, self.now, self.most, self.seen = seconds, 0, 0, []
+        self.seconds, self.now, self.most = seconds, 0, 0
+        self.seen: list[str] = []
 
     async def webhook(self, request):
         message = await request.json()

@@ -1,10 +1,12 @@
 """Chooses the model's thresholds (opinion.RAISE_AT, OVERRULE_AT) on the development sets, recall first.
 
 `python -m bot.risk.calibrate` reads every message of the development sets once (rules and model), then tries
-each combination of thresholds: of those that keep false alarms on harmless messages at most
-evaluate.MAX_FALSE_POSITIVE_RATE on every set, it prints the ones that miss the fewest imminent and high messages
-and have the highest recall. The chosen values are then written into opinion.py by hand, with the date.
-Never run it on a blind set: a threshold chosen on a set makes that set a development set.
+each combination of thresholds. False alarms cost differently: a harmless message read as high or imminent brings
+a counsellor and the safety question; one read as concern gets a gentle check-in and the help goes on. So of the
+combinations that hand off at most MAX_HANDOFF_FALSE_ALARMS of the harmless messages and check in on at most
+MAX_CHECK_IN_FALSE_ALARMS (all the development sets together), it prints the ones that call the fewest imminent
+and high messages none, then with the highest recall. The chosen values are then written into opinion.py by hand,
+with the date. Never run it on a blind set: a threshold chosen on a set makes that set a development set.
 """
 
 import itertools
@@ -18,7 +20,20 @@ from bot.risk.evaluate import MAX_FALSE_POSITIVE_RATE, Example, Outcome, Report,
 from bot.risk.model import DATA_DIR, Reading
 from bot.risk.opinion import combine, reading_of
 
-DEVELOPMENT_SETS = ("fresh.tsv", "eval.tsv", "eval_multi.tsv", "blind2.tsv")
+DEVELOPMENT_SETS = (
+    "fresh.tsv",
+    "eval.tsv",
+    "eval_multi.tsv",
+    "blind2.tsv",
+    "blind3.tsv",
+    "blind4.tsv",
+    "blind5.tsv",
+    "blind6.tsv",
+    "blind7.tsv",
+)
+MAX_HANDOFF_FALSE_ALARMS = MAX_FALSE_POSITIVE_RATE
+# Recall first: a check-in on a harmless message costs the child a moment; a crisis read as nothing can cost a life.
+MAX_CHECK_IN_FALSE_ALARMS = 0.10
 IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
 STEPS = [round(0.25 + 0.05 * step, 2) for step in range(15)]  # 0.25 to 0.95
 OVERRULE_STEPS = (0.8, 0.85, 0.9, 0.95, 1.01)
@@ -48,9 +63,16 @@ def report_for(reads: Sequence[Read], raise_at: dict[RiskLevel, float], overrule
     return report
 
 
+def _share_of_harmless_read_above(reports: Sequence[Report], level: RiskLevel) -> float:
+    harmless = [outcome for report in reports for outcome in report.expected(RiskLevel.NONE)]
+    return sum(outcome.result.level > level for outcome in harmless) / max(1, len(harmless))
+
+
 def score(reports: Sequence[Report]) -> tuple | None:
-    """Higher is better; None when false alarms are over the limit on any set."""
-    if any(report.false_positive_rate > MAX_FALSE_POSITIVE_RATE for report in reports):
+    """Higher is better; None when false alarms are over either limit."""
+    if _share_of_harmless_read_above(reports, CONCERN) > MAX_HANDOFF_FALSE_ALARMS:
+        return None
+    if _share_of_harmless_read_above(reports, RiskLevel.NONE) > MAX_CHECK_IN_FALSE_ALARMS:
         return None
     called_none = sum(len(report.serious_missed_as_none) for report in reports)
     recall = sum(report.recall(level) for report in reports for level in (IMMINENT, HIGH, CONCERN))

@@ -92,7 +92,11 @@ class RiskDetector(GraphComponent):
         level, intent_name = result.level, dialogue_intent(result.level, result.kind, result.manipulation)
         if level == RiskLevel.NONE and classified and classified.startswith(RISK_INTENT_PREFIX):
             level, intent_name = RiskLevel.CONCERN, dialogue_intent(RiskLevel.CONCERN, "none", False)
-        cues = crisis_cues(message.get(TEXT)) if level == RiskLevel.NONE and classified == FALLBACK_INTENT else []
+        # A cue ("tabletki") in a message no rule read asks whether the child is safe, also when the model alone
+        # guessed concern: the safety question carries the emergency number, the concern check-in does not.
+        guessed = level == RiskLevel.CONCERN and all(e.rule.startswith("model.") for e in result.evidence)
+        not_understood = (level == RiskLevel.NONE and classified == FALLBACK_INTENT) or guessed
+        cues = crisis_cues(message.get(TEXT)) if not_understood else []
         if cues:
             level, intent_name = RiskLevel.CONCERN, CHECK_IN_INTENT
             result = replace(result, evidence=tuple(Evidence("cue", cue) for cue in cues))

@@ -39,11 +39,11 @@ class Report:
     title: str
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def _expected(self, level: RiskLevel) -> list[Outcome]:
+    def expected(self, level: RiskLevel) -> list[Outcome]:
         return [o for o in self.outcomes if o.example.level == level]
 
     def recall(self, level: RiskLevel) -> float:
-        expected = self._expected(level)
+        expected = self.expected(level)
         return sum(o.result.level == level for o in expected) / len(expected) if expected else 1.0
 
     def precision(self, level: RiskLevel) -> float:
@@ -52,7 +52,7 @@ class Report:
 
     @property
     def false_positive_rate(self) -> float:
-        expected_none = self._expected(RiskLevel.NONE)
+        expected_none = self.expected(RiskLevel.NONE)
         flagged = sum(o.result.level > RiskLevel.NONE for o in expected_none)
         return flagged / len(expected_none) if expected_none else 0.0
 
@@ -96,7 +96,7 @@ class Report:
         for level in RISK_LEVELS + (RiskLevel.NONE,):
             predicted = sum(o.result.level == level for o in self.outcomes)
             lines.append(
-                f"{level.value:<10}{len(self._expected(level)):>7}{self.recall(level):>8.2f}"
+                f"{level.value:<10}{len(self.expected(level)):>7}{self.recall(level):>8.2f}"
                 f"{self.precision(level):>11.2f}{predicted:>11}"
             )
         lines.append(
@@ -151,7 +151,7 @@ class Report:
         for language in languages:
             report = Report(language, [o for o in self.outcomes if (o.example.lang or "-") == language])
             recalls = "".join(
-                f"{report.recall(level):>10.2f}" if report._expected(level) else f"{'':>10}" for level in RISK_LEVELS
+                f"{report.recall(level):>10.2f}" if report.expected(level) else f"{'':>10}" for level in RISK_LEVELS
             )
             lines.append(
                 f"  {language:<24}{recalls}{report.false_positive_rate:>14.3f}{len(report.serious_missed_as_none):>12}"

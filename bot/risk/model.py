@@ -51,6 +51,7 @@ MEASURING_SETS = (
     "blind4.tsv",
     "blind5.tsv",
     "blind6.tsv",
+    "blind7.tsv",
 )
 HELD_BACK_FILES = tuple(DATA_DIR / name for name in MEASURING_SETS)
 NLU_FILES = tuple(sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml")))

@@ -49,7 +49,8 @@ async def _talk(web_url: str, messages):
 
 
 # Known misses, kept in sight until the corpus teaches them (docs/risk-evaluation.md): strict, so a fix shows.
-KNOWN_MISSES = {("poisoning", "es"): "Spanish poisoning with a household product is not yet read as risk"}
+# (Spanish poisoning with a household product was one until w37-w39 and the thresholds of 2026-12-07.)
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("region", REGIONS)

@@ -7,6 +7,8 @@ from bot.risk.assessment import RiskLevel
 from bot.risk.evaluate import MAX_FALSE_POSITIVE_RATE, evaluate_file, format_reports
 from tests.conftest import PROJECT_ROOT
 
+IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
+
 EVAL_FILES = ["eval.tsv", "eval_multi.tsv"]
 
 
@@ -56,8 +58,9 @@ FRESH = PROJECT_ROOT / "data" / "risk" / "fresh.tsv"
 # sets) and never trained on. Measured once: imminent 0.82, high 0.83, concern 0.78, false alarms 0.032, 8 serious
 # messages called none. Two detector defects its misses showed were then fixed (see docs/risk-evaluation.md).
 FRESH_MIN_RECALL = {RiskLevel.IMMINENT: 35 / 40, RiskLevel.HIGH: 52 / 60, RiskLevel.CONCERN: 35 / 45}
-# 5 since the goodbye writers (w29, w36): "my last message for tonight, mum's making me go to bed" reads as a goodbye
-FRESH_MAX_FALSE_POSITIVE_RATE = 5 / 95
+# 10 since the recall-first thresholds of 2026-12-07 (session 4): 5 handed off ("my last message for tonight, mum's
+# making me go to bed" reads as a goodbye since w29, w36), 5 more given a check-in
+FRESH_MAX_FALSE_POSITIVE_RATE = 10 / 95
 FRESH_MAX_SERIOUS_CALLED_NONE = 4
 
 
@@ -79,27 +82,35 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
 
 
 # RATCHETS on the later blind sets, frozen as development sets once measured (docs/risk-evaluation.md): counts
-# reached on 2026-12-07, session 3 (right at each level, of how many; harmless messages flagged; imminent/high
-# called none).
-# Each new writer moves a line or two either way on some set; a change lands when the four sets together call fewer
-# crises none (w34-w36: 53 against 57) and no set loses more than one line at a level: recall wins.
+# reached on 2026-12-07, session 4, after w37-w39 and the recall-first thresholds (concern raised at 0.50, was 0.90):
+# right at each level (of how many); harmless messages handed off (read high or imminent); harmless messages given
+# any reply for risk, a check-in included; imminent/high messages called none. The thresholds cut the crises called
+# none on the five sets from 59 to 26 at the price of check-ins on harmless lines (26 more) and four more handoffs.
+# Each new writer moves a line or two either way on some set; a change lands when the sets together call fewer
+# crises none and no set loses more than one line at a level: recall wins.
 FROZEN_BLIND_SETS = {
-    "blind2.tsv": ({RiskLevel.IMMINENT: (73, 90), RiskLevel.HIGH: (102, 112), RiskLevel.CONCERN: (49, 80)}, 7, 11),
-    "blind3.tsv": ({RiskLevel.IMMINENT: (99, 115), RiskLevel.HIGH: (110, 140), RiskLevel.CONCERN: (68, 95)}, 16, 21),
-    "blind4.tsv": ({RiskLevel.IMMINENT: (55, 65), RiskLevel.HIGH: (65, 75), RiskLevel.CONCERN: (43, 50)}, 4, 10),
-    "blind5.tsv": ({RiskLevel.IMMINENT: (57, 65), RiskLevel.HIGH: (64, 75), RiskLevel.CONCERN: (37, 48)}, 6, 11),
-    # measured once on 2026-12-07, session 4, after w34-w36, then frozen
-    "blind6.tsv": ({RiskLevel.IMMINENT: (61, 64), RiskLevel.HIGH: (64, 72), RiskLevel.CONCERN: (35, 49)}, 3, 6),
+    "blind2.tsv": ({IMMINENT: (74, 90), HIGH: (101, 112), CONCERN: (60, 80)}, 7, 11, 9),
+    "blind3.tsv": ({IMMINENT: (101, 115), HIGH: (114, 140), CONCERN: (76, 95)}, 12, 30, 11),
+    "blind4.tsv": ({IMMINENT: (58, 65), HIGH: (68, 75), CONCERN: (48, 50)}, 3, 7, 3),
+    "blind5.tsv": ({IMMINENT: (61, 65), HIGH: (63, 75), CONCERN: (45, 48)}, 6, 8, 1),
+    # measured once on 2026-12-07, session 4, after w34-w36 (0.95 / 0.89 / 0.71, 3 flagged, 6 called none), then frozen
+    "blind6.tsv": ({IMMINENT: (62, 64), HIGH: (66, 72), CONCERN: (45, 49)}, 2, 8, 2),
+    # measured once on 2026-12-07, session 4, after w37-w39 and the recall-first thresholds, then frozen
+    "blind7.tsv": ({IMMINENT: (55, 58), HIGH: (59, 66), CONCERN: (43, 51)}, 2, 5, 3),
 }
+
+
+def _harmless_read_above(report, level: RiskLevel) -> int:
+    return sum(outcome.result.level > level for outcome in report.expected(RiskLevel.NONE))
 
 
 @pytest.mark.parametrize("name", FROZEN_BLIND_SETS)
 def test_a_frozen_blind_set_is_no_worse_than_reached(name, record_summary):
-    recalls, most_flagged, most_called_none = FROZEN_BLIND_SETS[name]
+    recalls, most_handed_off, most_flagged, most_called_none = FROZEN_BLIND_SETS[name]
     (report,) = evaluate_file(PROJECT_ROOT / "data" / "risk" / name)
     record_summary(format_reports([report]))
     for level, (right, of) in recalls.items():
         assert report.recall(level) >= right / of, report.format()
-    flagged = round(report.false_positive_rate * len(report._expected(RiskLevel.NONE)))
-    assert flagged <= most_flagged, report.format()
+    assert _harmless_read_above(report, RiskLevel.CONCERN) <= most_handed_off, report.format()
+    assert _harmless_read_above(report, RiskLevel.NONE) <= most_flagged, report.format()
     assert len(report.serious_missed_as_none) <= most_called_none, report.format()

@@ -17,20 +17,11 @@ from dataclasses import dataclass
 from bot.risk.assessment import RiskAssessment, RiskLevel
 from bot.risk.detector import _assess, warm_up
 from bot.risk.evaluate import MAX_FALSE_POSITIVE_RATE, Example, Outcome, Report, load_examples
-from bot.risk.model import DATA_DIR, Reading
+from bot.risk.model import DATA_DIR, MEASURING_SETS, Reading
 from bot.risk.opinion import combine, reading_of
 
-DEVELOPMENT_SETS = (
-    "fresh.tsv",
-    "eval.tsv",
-    "eval_multi.tsv",
-    "blind2.tsv",
-    "blind3.tsv",
-    "blind4.tsv",
-    "blind5.tsv",
-    "blind6.tsv",
-    "blind7.tsv",
-)
+# Every set measured once (blind) is a development set from then on.
+DEVELOPMENT_SETS = MEASURING_SETS
 MAX_HANDOFF_FALSE_ALARMS = MAX_FALSE_POSITIVE_RATE
 # Recall first: a check-in on a harmless message costs the child a moment; a crisis read as nothing can cost a life.
 MAX_CHECK_IN_FALSE_ALARMS = 0.10

@@ -129,7 +129,7 @@ test-python: train
 test: lint validate audit test-stories test-python
 
 # Figures, not pass/fail: latency and throughput through the web app against bare Rasa, in the same run.
-# BENCH_ARGS="--rasa-cores 0 --latency-only" measures with Rasa on a core of its own (see the README).
+# BENCH_ARGS="--rasa-cores 0 --latency-only" measures with Rasa on a core of its own (see docs/benchmarks.md).
 bench: train
 	$(PY) -m benchmarks.web $(BENCH_ARGS)
 	$(PY) -m benchmarks.risk

@@ -11,8 +11,8 @@ Faster checks of the action server's answers. Rasa 3.6 checks every answer from 
 `jsonschema.validate(answer, schema)`. That function checks the schema itself against the JSON Schema meta-schema
 before it checks the answer, on every call. Rasa calls it at least once per message (`action_validate_slot_mappings`
 runs after every message). Measured here: 20 to 35 ms a message, about a quarter of Rasa's own time per turn (the
-README's profile). Building the validator once per schema makes it 0.4 ms. It raises the same errors for the same
-answers (tests/test_rasa_server.py).
+profile in docs/benchmarks.md). Building the validator once per schema makes it 0.4 ms. It raises the same errors
+for the same answers (tests/test_rasa_server.py).
 """
 
 import functools

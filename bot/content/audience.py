@@ -6,10 +6,11 @@ from pathlib import Path
 
 import yaml
 
+from bot.vocabulary import AgeBand
+
 REGION_NAMES_FILE = Path(__file__).with_name("regions.yaml")
 ELSEWHERE = "elsewhere"
 
-AGE_BANDS = ("child", "teen", "adult")
 # Only the band is stored, never the age itself.
 OLDEST_CHILD = 12
 OLDEST_TEEN = 17
@@ -86,7 +87,7 @@ def age_band_for(age: int | None) -> str | None:
     if age is None or age < 4 or age > 99:
         return None
     if age <= OLDEST_CHILD:
-        return "child"
+        return AgeBand.CHILD.value
     if age <= OLDEST_TEEN:
-        return "teen"
-    return "adult"
+        return AgeBand.TEEN.value
+    return AgeBand.ADULT.value

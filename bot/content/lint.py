@@ -15,11 +15,11 @@ import textstat
 import yaml
 
 from bot.content.facts import verified_contacts
+from bot.vocabulary import PLACEHOLDER
 
 RULES_FILE = Path(__file__).with_name("lint_rules.yaml")
 DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
 
-PLACEHOLDER = re.compile(r"\{([a-zA-Z0-9_]+)\}")
 URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+\.(?:org|com|uk|ie|ca|au|gov|net|ncmec|info)\b\S*)", re.I)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 # Three or more digits, maybe split by spaces or dashes: a phone or text number.

@@ -3,20 +3,19 @@ the web app and the editor's preview, so what staff preview is what a child sees
 """
 
 import itertools
-import re
 from collections.abc import Iterable, Mapping
 
 from rasa.core.nlg.generator import ResponseVariationFilter
 
 from bot.content.facts import REGIONS
+from bot.vocabulary import AGE_BANDS, MANIPULATION, PLACEHOLDER, RISK_KINDS, RiskKind
 
-PLACEHOLDER = re.compile(r"\{([a-zA-Z0-9_]+)\}")
 # Rasa's channel name for the REST webhook, which the web app and `make shell` use.
 CHANNEL = "rest"
 
-AGE_BANDS = ("child", "teen", "adult")
 AUDIENCES = ("young", "adult")
-RISK_KINDS = ("suicide", "self_harm", "offender_danger", "abuse_disclosure", "manipulation")
+# The risk kinds a response may have a variant for (the slot `risk_kind`).
+VARIANT_RISK_KINDS = (*(kind for kind in RISK_KINDS if kind != RiskKind.NONE), MANIPULATION)
 # Conditions staff may set on a variant in the editor; any other condition is kept as it is.
 EDITABLE_CONDITIONS = {"age_band": AGE_BANDS, "country": REGIONS, "audience": AUDIENCES}
 
@@ -24,7 +23,7 @@ EDITABLE_CONDITIONS = {"age_band": AGE_BANDS, "country": REGIONS, "audience": AU
 SLOT_CASES = [
     {"country": country, "audience": audience, "age_band": band, "risk_kind": kind, "risk_about": about}
     for country, audience, band, kind, about in itertools.product(
-        REGIONS, AUDIENCES, (None, *AGE_BANDS), (None, *RISK_KINDS), (None, "self", "friend")
+        REGIONS, AUDIENCES, (None, *AGE_BANDS), (None, *VARIANT_RISK_KINDS), (None, "self", "friend")
     )
 ]
 

@@ -27,8 +27,9 @@ from bot.store.models import (
     VersionStatus,
 )
 from bot.store.utc import utc_now
+from bot.vocabulary import roles_for
 
-EDITOR_ROLES = (UserRole.STAFF.value, UserRole.ADMIN.value)
+EDITOR_ROLES = roles_for("editor")
 OPEN = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED)
 
 

@@ -1,41 +1,8 @@
 """The result of assessing a message: level, kind, who is at risk, and the evidence for it."""
 
 from dataclasses import dataclass, field
-from enum import Enum
 
-KINDS = ("suicide", "self_harm", "offender_danger", "abuse_disclosure", "none")
-ABOUT = ("self", "friend")
-
-
-class RiskLevel(str, Enum):
-    """How urgent the risk is; compares by urgency, not alphabetically."""
-
-    NONE = "none"
-    CONCERN = "concern"
-    HIGH = "high"
-    IMMINENT = "imminent"
-
-    @property
-    def rank(self) -> int:
-        return _RANKS[self]
-
-    # str already defines the comparisons (alphabetical), so all four must be replaced.
-    def __lt__(self, other):
-        return self.rank < RiskLevel(other).rank
-
-    def __le__(self, other):
-        return self.rank <= RiskLevel(other).rank
-
-    def __gt__(self, other):
-        return self.rank > RiskLevel(other).rank
-
-    def __ge__(self, other):
-        return self.rank >= RiskLevel(other).rank
-
-    __hash__ = str.__hash__
-
-
-_RANKS = {level: rank for rank, level in enumerate(RiskLevel)}
+from bot.vocabulary import RiskLevel
 
 
 @dataclass(frozen=True)

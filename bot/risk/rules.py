@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.risk.assessment import KINDS, RiskLevel
 from bot.risk.normalize import lexicon
+from bot.vocabulary import RISK_KINDS, RiskLevel
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 FROM_CONTEXT = "from_context"
@@ -76,7 +76,7 @@ def _patterns(entry: dict, key: str, classes) -> tuple[TokenPattern, ...]:
 
 def _rule(entry: dict, classes, harmless: bool = False) -> Rule:
     kind = entry.get("kind", "none")
-    if kind not in KINDS + (FROM_CONTEXT,):
+    if kind not in RISK_KINDS + (FROM_CONTEXT,):
         raise ValueError(f"rule {entry['id']}: unknown kind {kind}")
     return Rule(
         id=entry["id"],

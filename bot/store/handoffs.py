@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from bot.store.models import (
     Conversation,
-    ConversationStatus,
     CounsellorNote,
     Handoff,
     HandoffReason,
@@ -21,6 +20,7 @@ from bot.store.models import (
 )
 from bot.store.transcript import lock_conversation
 from bot.store.utc import utc_now
+from bot.vocabulary import AREA_ROLES
 
 _OPEN = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
 
@@ -127,15 +127,6 @@ def _open_handoff(session: Session, conversation_id: str) -> Handoff | None:
     ).one_or_none()
 
 
-def _set_conversation_status(session: Session, conversation_id: str, status: ConversationStatus) -> None:
-    session.execute(
-        sa.update(Conversation)
-        .where(Conversation.sender_id == conversation_id)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def request(
     session: Session,
     conversation_id: str,
@@ -160,7 +151,6 @@ def request(
             requested_at=now,
         )
         session.add(handoff)
-        conversation.status = ConversationStatus.WAITING
     else:
         handoff.risk_level = RiskLevel.highest(handoff.risk_level, risk_level)
         handoff.evidence = json.dumps(_merged(_evidence(handoff.evidence), evidence))
@@ -234,7 +224,6 @@ def claim(session: Session, handoff_id: int, counsellor_id: int, now: datetime |
         raise LookupError(f"no handoff with id {handoff_id}")
     if not claimed:
         raise AlreadyClaimed(f"handoff {handoff_id} is {views[0].status}")
-    _set_conversation_status(session, views[0].conversation_id, ConversationStatus.LIVE)
     return views[0]
 
 
@@ -267,7 +256,7 @@ class TransferRefused(ValueError):
     """The conversation cannot go to that account: it is not an active account with a console role."""
 
 
-TAKES_CONVERSATIONS = {UserRole.COUNSELLOR, UserRole.SUPERVISOR, UserRole.ADMIN}
+TAKES_CONVERSATIONS = set(AREA_ROLES["console"])
 
 
 def transfer(session: Session, conversation_id: str, from_id: int, to_id: int) -> HandoffView:
@@ -280,15 +269,7 @@ def transfer(session: Session, conversation_id: str, from_id: int, to_id: int) -
 
 def end(session: Session, conversation_id: str, counsellor_id: int, now: datetime | None = None) -> HandoffView:
     """Ends the counsellor's live handoff; the bot answers the conversation again."""
-    ended = _change_held(
-        session,
-        conversation_id,
-        counsellor_id,
-        status=HandoffStatus.ENDED,
-        ended_at=now or utc_now(),
-    )
-    _set_conversation_status(session, conversation_id, ConversationStatus.BOT)
-    return ended
+    return _change_held(session, conversation_id, counsellor_id, status=HandoffStatus.ENDED, ended_at=now or utc_now())
 
 
 def active(session: Session, conversation_id: str) -> HandoffView | None:

@@ -2,59 +2,22 @@
 
 import enum
 from datetime import datetime
-from typing import Union
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, declarative_base
+from sqlalchemy.orm import Mapped, column_property, declarative_base
 
 from bot.store.utc import UTCDateTime
+from bot.vocabulary import AgeBand, RiskLevel, UserRole
 
 Base = declarative_base()
 
 
 class ConversationStatus(str, enum.Enum):
-    """Who is answering the conversation."""
+    """Who is answering the conversation: read from its open handoff (`Conversation.status`), never stored."""
 
     BOT = "bot"
     WAITING = "waiting"
     LIVE = "live"
-    ENDED = "ended"
-
-
-class RiskLevel(str, enum.Enum):
-    """The highest risk to the user's safety seen in the conversation."""
-
-    NONE = "none"
-    CONCERN = "concern"
-    HIGH = "high"
-    IMMINENT = "imminent"
-
-    @property
-    def rank(self) -> int:
-        """Higher is more urgent; members are declared least urgent first."""
-        return list(RiskLevel).index(self)
-
-    @classmethod
-    def highest(cls, *levels: Union["RiskLevel", str]) -> "RiskLevel":
-        """Returns the most urgent of `levels`."""
-        return max((cls(level) for level in levels), key=lambda level: level.rank)
-
-
-class AgeBand(str, enum.Enum):
-    """The user's age group, which decides which services and wording fit."""
-
-    CHILD = "child"
-    TEEN = "teen"
-    ADULT = "adult"
-
-
-class UserRole(str, enum.Enum):
-    """What a staff account may do in the web app."""
-
-    COUNSELLOR = "counsellor"
-    SUPERVISOR = "supervisor"
-    STAFF = "staff"
-    ADMIN = "admin"
 
 
 class Speaker(str, enum.Enum):
@@ -106,12 +69,6 @@ class Conversation(Base):
     last_active_at: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False)
     country = sa.Column(sa.String(16))
     age_band: Mapped[AgeBand | None] = sa.Column(_enum_type(AgeBand, "age_band"))
-    status: Mapped[ConversationStatus] = sa.Column(
-        _enum_type(ConversationStatus, "conversation_status"),
-        nullable=False,
-        default=ConversationStatus.BOT,
-        server_default=ConversationStatus.BOT.value,
-    )
     risk_level: Mapped[RiskLevel] = sa.Column(
         _enum_type(RiskLevel, "risk_level"),
         nullable=False,
@@ -119,6 +76,8 @@ class Conversation(Base):
         server_default=RiskLevel.NONE.value,
     )
     delete_after: Mapped[datetime] = sa.Column(UTCDateTime, nullable=False, index=True)
+    # Who is answering it, read from its open handoff: mapped below, after Handoff.
+    status: Mapped[ConversationStatus]
 
 
 class User(Base):
@@ -323,3 +282,23 @@ class AuditEntry(Base):
     action: Mapped[str] = sa.Column(sa.String(64), nullable=False)
     target: Mapped[str] = sa.Column(sa.String(255), nullable=False)
     detail: Mapped[str] = sa.Column(sa.Text, nullable=False, default="")
+
+
+# A conversation's status is its open handoff's, named for the conversation; loaded with the conversation in the
+# same query, so it is there after the session closes.
+Conversation.status = column_property(  # type: ignore[assignment]  # the stubs type the mapped result, not the property
+    sa.type_coerce(
+        sa.func.coalesce(
+            sa.select(
+                sa.case(
+                    (Handoff.status == HandoffStatus.WAITING, ConversationStatus.WAITING.value),
+                    else_=ConversationStatus.LIVE.value,
+                )
+            )
+            .where(Handoff.conversation_id == Conversation.sender_id, Handoff.status != HandoffStatus.ENDED)
+            .scalar_subquery(),
+            ConversationStatus.BOT.value,
+        ),
+        _enum_type(ConversationStatus, "conversation_status"),
+    )
+)

@@ -38,11 +38,10 @@ from bot import settings
 from bot.content.facts import REGIONS
 from bot.store.conversations import update_profile
 from bot.store.db import ensure_sqlite_folder
-from bot.store.models import AgeBand
+from bot.vocabulary import AGE_BANDS
 
 logger = logging.getLogger(__name__)
 
-_AGE_BANDS = {band.value for band in AgeBand}
 
 # SQLTrackerStore would build a URL from these; here they would silently fight DATABASE_URL.
 _SEPARATE_CONNECTION_FIELDS = ("dialect", "port", "db", "username", "password", "login_db", "query")
@@ -142,6 +141,6 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
                 tracker.sender_id,
                 # The slot holds a raw country name until the action server has validated it.
                 country=country if country in REGIONS else None,
-                age_band=age_band if age_band in _AGE_BANDS else None,
+                age_band=age_band if age_band in AGE_BANDS else None,
             )
             session.commit()

@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import HTTPConnection
 
 from bot.store import sign_ins
+from bot.vocabulary import UserRole, roles_for
 from bot.web.hub import Counsellor
 
-# Who may open which part of the web app. Staff edit what the bot says; admins may do everything.
-CONSOLE_ROLES = ("counsellor", "supervisor", "admin")
-EDITOR_ROLES = ("staff", "admin")
-INSIGHTS_ROLES = ("staff", "supervisor", "admin")
-ADMIN_ROLES = ("admin",)
-SIGN_IN_ROLES = ("counsellor", "supervisor", "staff", "admin")
+CONSOLE_ROLES = roles_for("console")
+EDITOR_ROLES = roles_for("editor")
+INSIGHTS_ROLES = roles_for("insights")
+ADMIN_ROLES = roles_for("admin")
+SIGN_IN_ROLES = tuple(role.value for role in UserRole)
 SIGN_IN = "sign_in"  # the session cookie's key for the sign-in token (bot/store/sign_ins.py)
 
 

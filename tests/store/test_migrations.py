@@ -37,7 +37,7 @@ def _revision(url: str):
 NEW_IN_0002 = {"users", "messages", "handoffs", "counsellor_notes"}
 NEW_IN_0003 = {"content_items", "content_versions", "content_releases", "audit_log"}
 NEW_IN_0004 = {"sign_ins"}
-HEAD = "0006"
+HEAD = "0007"
 
 
 def test_upgrade_downgrade_upgrade(database_url):
@@ -84,16 +84,50 @@ def test_migrations_match_the_models(engine):
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_status_check_constraint_rejects_unknown_values(engine):
+def test_risk_level_check_constraint_rejects_unknown_values(engine):
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
         connection.execute(
             sa.text(
                 "INSERT INTO conversations"
-                " (sender_id, started_at, last_active_at, delete_after, status)"
+                " (sender_id, started_at, last_active_at, delete_after, risk_level)"
                 " VALUES ('x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
                 " 'nonsense')"
             )
         )
+
+
+def test_0007_both_ways_keeps_the_handoffs_and_going_back_writes_each_status_from_them(database_url):
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for sender_id in ("chatting", "queued", "talking", "was_talking"):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO conversations (sender_id, started_at, last_active_at, delete_after)"
+                        " VALUES (:id, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": sender_id},
+                )
+            for sender_id, status in (("queued", "waiting"), ("talking", "active"), ("was_talking", "ended")):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO handoffs (conversation_id, status, reason, requested_at)"
+                        " VALUES (:id, :status, 'risk', CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": sender_id, "status": status},
+                )
+        migrate.downgrade(database_url, revision="0006")
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT sender_id, status FROM conversations ORDER BY sender_id"))
+            assert dict(rows.all()) == {"chatting": "bot", "queued": "waiting", "talking": "live", "was_talking": "bot"}
+
+        # SQLite rebuilds the table both ways; the handoffs pointing at it must survive.
+        migrate.upgrade(database_url)
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM handoffs")).scalar() == 3
+    finally:
+        engine.dispose()
 
 
 def test_command_line(database_url):

@@ -18,6 +18,12 @@ def run_migrations_online() -> None:
     engine = make_engine(config.attributes.get("database_url") or settings.DATABASE_URL)
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # Batch mode rebuilds a table by copying it and dropping the old one; with foreign keys on, the drop
+                # would cascade and delete every row that points at it (a conversation's messages and handoffs).
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                # The pragma began a transaction (a future engine); the migrations run in their own.
+                connection.commit()  # type: ignore[attr-defined]  # the stubs know only the legacy Connection
             context.configure(
                 connection=connection,
                 target_metadata=Base.metadata,

@@ -5,11 +5,9 @@
   const page = document.body.dataset.page;
   const me = Number(document.body.dataset.me);
   const conversation = document.body.dataset.conversation;
-  const RANK = { imminent: 3, high: 2, concern: 1, none: 0 };
   let socket = null;
   let retry = 0;
   let seenImminent = new Set();
-  let lastQueue = null;
   const unsent = new Map(); // reply id -> reply event, until the transcript shows it stored
 
   function el(tag, text, className) {
@@ -49,7 +47,6 @@
 
   // ---- the queue page
   function renderQueue(event) {
-    lastQueue = event;
     const body = document.getElementById("waiting");
     body.textContent = "";
     document.getElementById("nobody-waiting").hidden = event.waiting.length > 0;

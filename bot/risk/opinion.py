@@ -16,10 +16,10 @@ from bot.risk.normalize import lexicon, normalize
 
 IMMINENT, HIGH, CONCERN = RiskLevel.IMMINENT, RiskLevel.HIGH, RiskLevel.CONCERN
 # How sure the model must be that a message is this level or worse. Chosen by bot.risk.calibrate on 2026-12-07
-# (corpus w01-w39, all eight development sets), recall first: harmless messages handed off at most 1 in 20, given
-# a gentle check-in at most 1 in 10 (docs/risk-evaluation.md). Concern was 0.90 before: 58 crises read as none then,
-# 27 now.
-RAISE_AT: dict[RiskLevel, float] = {IMMINENT: 0.50, HIGH: 0.60, CONCERN: 0.50}
+# (session 5: corpus w01-w43, all nine development sets), recall first: harmless messages handed off at most 1 in 20,
+# given a gentle check-in at most 1 in 10 (docs/risk-evaluation.md). Concern was 0.90 until session 4: 58 crises
+# read as none then, 23 on the blind sets now.
+RAISE_AT: dict[RiskLevel, float] = {IMMINENT: 0.55, HIGH: 0.60, CONCERN: 0.45}
 # ... and to overrule the rules' own reading of the words (an idiom, a denial): only when all but sure. With the
 # corpus of 2026-12-07 (10,381 lines) 0.95 was the best on every development set; lower ones flagged more harmless
 # lines in eval.tsv.

@@ -7,6 +7,7 @@ import pytest
 
 from bot.content.facts import verified_contacts
 from bot.risk import RiskLevel, assess
+from bot.risk.component import CHECK_IN_INTENT
 from bot.risk.evaluate import load_examples
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import parse
@@ -140,7 +141,9 @@ def test_through_the_pipeline_the_classifier_only_adds_to_the_detector(assistant
     answered, caught, totals = {}, {}, {}
     for case in load_examples(HELDOUT):
         intent = parse(assistant, case.text)["intent"]["name"]
-        risk_answer = intent.startswith("risk_") or intent == "immediate_danger"
+        # The safety question ("are you safe right now?", with the emergency number) is a risk answer too: the
+        # model alone guessing concern in a message with a crisis cue ("goodbye") gets it.
+        risk_answer = intent.startswith("risk_") or intent in ("immediate_danger", CHECK_IN_INTENT)
         detected = assess(case.text).level > RiskLevel.NONE
         assert risk_answer or not detected, f"the detector's finding was lost: {case.text!r}"
         level = case.level.value

@@ -6,16 +6,13 @@ other emoji-only message becomes `only_emoji`, which gets a gentle question in w
 of a means of harm are the risk detector's (bot/risk/emoji.py), which runs after this and wins.
 """
 
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.component import StatelessComponent
 from bot.nlp.intent import put_intent_first
 from bot.risk.emoji import emoji_only
 
@@ -37,20 +34,7 @@ def emoji_intent(text: str) -> Optional[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class EmojiOnlyIntent(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "EmojiOnlyIntent":
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
+class EmojiOnlyIntent(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             name = emoji_intent(message.get(TEXT) or "")

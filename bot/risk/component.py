@@ -11,18 +11,15 @@ nobody understood (`nlu_fallback`) with a crisis cue in it becomes `safety_check
 """
 
 from dataclasses import replace
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.component import StatelessComponent
 from bot.nlp.intent import put_intent_first
 from bot.risk import Evidence, RiskLevel, assess, warm_up
 from bot.risk.cues import crisis_cues
@@ -61,20 +58,10 @@ def highest_level_so_far(tracker: Optional[DialogueStateTracker]) -> RiskLevel:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RiskDetector(GraphComponent):
+class RiskDetector(StatelessComponent):
     @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RiskDetector":
+    def prepare(cls) -> None:
         warm_up()
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     # The parameter must be called `tracker`: Rasa's recipe then passes the conversation in.
     def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:

@@ -6,8 +6,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.store import migrate
-from bot.store.db import make_engine
+from tests.store.databases import migrated_engine
 
 
 def in_parallel(workers: int, work: Callable[[int], None]) -> list[Exception]:
@@ -33,7 +32,5 @@ def in_parallel(workers: int, work: Callable[[int], None]) -> list[Exception]:
 @pytest.fixture
 def postgres_engine(postgres_database_url: str) -> Iterator[Engine]:
     """A migrated PostgreSQL engine: concurrent writers only matter there, SQLite has one."""
-    migrate.upgrade(postgres_database_url)
-    engine = make_engine(postgres_database_url)
-    yield engine
-    engine.dispose()
+    with migrated_engine(postgres_database_url) as engine:
+        yield engine

@@ -5,19 +5,16 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.store import migrate
-from bot.store.db import make_engine
 from bot.store.tracker_store import DatabaseUrlTrackerStore
+from tests.store.databases import migrated_engine
 from tests.store.rasa_events import open_tracker_store
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to the newest revision."""
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+    with migrated_engine(database_url) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -1,10 +1,5 @@
 """The migrations build, remove and rebuild the schema on SQLite and PostgreSQL."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -13,8 +8,7 @@ from alembic.migration import MigrationContext
 from bot.store import migrate
 from bot.store.db import make_engine
 from bot.store.models import Base
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.store.databases import run_command
 
 
 def _tables(url: str) -> set:
@@ -132,14 +126,7 @@ def test_0007_both_ways_keeps_the_handoffs_and_going_back_writes_each_status_fro
 
 def test_command_line(database_url):
     def run(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.store", *args],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, "DATABASE_URL": database_url},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        return run_command("bot.store", database_url, *args, check=True).stdout
 
     run("upgrade")
     assert f"{HEAD} (head)" in run("current")

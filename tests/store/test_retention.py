@@ -1,10 +1,6 @@
 """Retention deletes expired conversations and old Rasa events, and keeps fresh ones."""
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -14,9 +10,9 @@ from bot.store.conversations import record_activity
 from bot.store.db import session_scope
 from bot.store.models import Conversation
 from bot.store.retention import delete_conversation, delete_expired, retention_period
+from tests.store.databases import run_command
 from tests.store.rasa_events import save_messages, stored_messages
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(timezone.utc)
 EXPIRED = NOW - retention_period() - timedelta(days=1)
 FRESH = NOW - timedelta(days=1)
@@ -67,14 +63,7 @@ def test_command_line_prints_only_the_count(engine, database_url):
     with session_scope(engine) as session:
         record_activity(session, "expired", now=EXPIRED)
 
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.store.retention"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = run_command("bot.store.retention", database_url, check=True)
     assert result.stdout == "Deleted 1 expired conversations.\n"
     assert "expired" not in result.stderr
 

@@ -1,11 +1,9 @@
 """Accounts: argon2 hashes, case-insensitive names, lockout with backoff, and the command line."""
 
 import getpass
-import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -27,8 +25,8 @@ from bot.store.users import (
     set_password,
 )
 from bot.users import __main__ as users_cli
+from tests.store.databases import run_command
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 PASSWORD = "correct horse battery"
 WRONG = "incorrect horse battery"
@@ -164,14 +162,7 @@ def test_lookups_never_return_the_hash(engine, sam):
 
 
 def _cli(url: str, *args: str, password_input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.users", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        input=password_input,
-        capture_output=True,
-        text=True,
-    )
+    return run_command("bot.users", url, *args, input=password_input)
 
 
 def test_command_line_adds_lists_and_disables_accounts(tmp_path):

@@ -82,26 +82,29 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
 
 
 # RATCHETS on the later blind sets, frozen as development sets once measured (docs/risk-evaluation.md): counts
-# reached on 2026-12-07, session 6, after w44-w47 (thresholds unchanged, raise 0.55 / 0.60 / 0.45): right at
+# reached on 2026-12-07, session 6, after w44-w50 (thresholds unchanged, raise 0.55 / 0.60 / 0.45): right at
 # each level (of how many); harmless messages handed off (read high or imminent); harmless messages given any reply
 # for risk, a check-in included; imminent/high messages called none. Against session 5 blind2 to blind8 call 21
 # crises none, was 27 (blind8 4 to 1, blind2 and blind3 9 to 8, blind6 2 to 1); blind3 reads two imminent lines as
 # high and one high as concern, blind7 three high lines as concern, and blind2 and blind5 give one more harmless
-# line a risk reply. Each new writer moves a line or two either way on some set; a change lands when the sets
+# line a risk reply. w48-w50 (goodbyes and routine medicine, the offender's threats and abuse now, Welsh and Polish
+# high; briefed after blind9 was measured, with some of its misses told otherwise, so blind9 is a development
+# figure): blind2-9 call 23 none, was 24, 7 fewer harmless lines handed off, 3 more high lines at high; blind3,
+# blind6 one more called none, blind4 and blind7 one imminent line read as high. Each new writer moves a line or two either way on some set; a change lands when the sets
 # together call fewer crises none: recall wins.
 FROZEN_BLIND_SETS = {
     "blind2.tsv": ({IMMINENT: (73, 90), HIGH: (103, 112), CONCERN: (60, 80)}, 7, 14, 8),
-    "blind3.tsv": ({IMMINENT: (98, 115), HIGH: (114, 140), CONCERN: (80, 95)}, 10, 27, 8),
-    "blind4.tsv": ({IMMINENT: (60, 65), HIGH: (71, 75), CONCERN: (47, 50)}, 2, 8, 1),
-    "blind5.tsv": ({IMMINENT: (60, 65), HIGH: (68, 75), CONCERN: (45, 48)}, 5, 9, 1),
+    "blind3.tsv": ({IMMINENT: (101, 115), HIGH: (115, 140), CONCERN: (79, 95)}, 8, 27, 9),
+    "blind4.tsv": ({IMMINENT: (59, 65), HIGH: (70, 75), CONCERN: (47, 50)}, 2, 8, 1),
+    "blind5.tsv": ({IMMINENT: (60, 65), HIGH: (67, 75), CONCERN: (45, 48)}, 4, 9, 1),
     # measured once on 2026-12-07, session 4, after w34-w36 (0.95 / 0.89 / 0.71, 3 flagged, 6 called none), then frozen
-    "blind6.tsv": ({IMMINENT: (62, 64), HIGH: (68, 72), CONCERN: (47, 49)}, 1, 3, 1),
+    "blind6.tsv": ({IMMINENT: (62, 64), HIGH: (67, 72), CONCERN: (47, 49)}, 1, 4, 2),
     # measured once on 2026-12-07, session 4, after w37-w39 (0.95 / 0.89 / 0.84, 5 flagged, 3 called none), then frozen
-    "blind7.tsv": ({IMMINENT: (55, 58), HIGH: (59, 66), CONCERN: (46, 51)}, 1, 4, 1),
+    "blind7.tsv": ({IMMINENT: (54, 58), HIGH: (59, 66), CONCERN: (46, 51)}, 0, 4, 1),
     # measured once on 2026-12-07, session 5, after w40-w43 (0.94 / 0.86 / 0.77, 17 flagged, 4 called none), then frozen
-    "blind8.tsv": ({IMMINENT: (64, 69), HIGH: (73, 80), CONCERN: (50, 62)}, 9, 16, 1),
+    "blind8.tsv": ({IMMINENT: (64, 69), HIGH: (76, 80), CONCERN: (50, 62)}, 9, 13, 1),
     # measured once on 2026-12-07, session 6, after w44-w47 (0.92 / 0.86 / 0.84, 15 flagged, 3 called none), then frozen
-    "blind9.tsv": ({IMMINENT: (71, 77), HIGH: (77, 90), CONCERN: (58, 69)}, 12, 15, 3),
+    "blind9.tsv": ({IMMINENT: (71, 77), HIGH: (79, 90), CONCERN: (59, 69)}, 10, 15, 0),
 }
 
 

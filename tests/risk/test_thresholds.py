@@ -90,8 +90,8 @@ def test_the_model_adds_recall_the_rules_lack_on_the_fresh_set():
 # line a risk reply. w48-w50 (goodbyes and routine medicine, the offender's threats and abuse now, Welsh and Polish
 # high; briefed after blind9 was measured, with some of its misses told otherwise, so blind9 is a development
 # figure): blind2-9 call 23 none, was 24, 7 fewer harmless lines handed off, 3 more high lines at high; blind3,
-# blind6 one more called none, blind4 and blind7 one imminent line read as high. Each new writer moves a line or two either way on some set; a change lands when the sets
-# together call fewer crises none: recall wins.
+# blind6 one more called none, blind4 and blind7 one imminent line read as high. Each new writer moves a line or
+# two either way on some set; a change lands when the sets together call fewer crises none: recall wins.
 FROZEN_BLIND_SETS = {
     "blind2.tsv": ({IMMINENT: (73, 90), HIGH: (103, 112), CONCERN: (60, 80)}, 7, 14, 8),
     "blind3.tsv": ({IMMINENT: (101, 115), HIGH: (115, 140), CONCERN: (79, 95)}, 8, 27, 9),

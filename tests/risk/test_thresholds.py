@@ -104,7 +104,7 @@ FROZEN_BLIND_SETS = {
     # measured once on 2026-12-07, session 5, after w40-w43 (0.94 / 0.86 / 0.77, 17 flagged, 4 called none), then frozen
     "blind8.tsv": ({IMMINENT: (64, 69), HIGH: (76, 80), CONCERN: (50, 62)}, 9, 13, 1),
     # measured once on 2026-12-07, session 6, after w44-w47 (0.92 / 0.86 / 0.84, 15 flagged, 3 called none), then frozen
-    "blind9.tsv": ({IMMINENT: (71, 77), HIGH: (79, 90), CONCERN: (59, 69)}, 10, 15, 0),
+    "blind9.tsv": ({IMMINENT: (71, 77), HIGH: (78, 90), CONCERN: (59, 69)}, 12, 15, 3),
 }
 
 

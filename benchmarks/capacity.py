@@ -9,7 +9,7 @@ import time
 import psutil
 
 from benchmarks.load import progress, through_web_app, wait_until_idle
-from bot.web.client import WAIT_SECONDS, ChildPage
+from tests.client import WAIT_SECONDS, ChildPage
 
 MB = 1024 * 1024
 STEPS = (10, 25, 50, 75, 100, 150, 200)

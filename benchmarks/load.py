@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
-from bot.web.client import ChildPage, Console
+from tests.client import ChildPage, Console
 
 MESSAGES = [
     "hi",

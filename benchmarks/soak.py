@@ -1,6 +1,6 @@
 """`make soak`: many child conversations through the web app for minutes; every message stored and answered once.
 
-Each conversation opens the chat page's WebSocket (bot/web/child_socket.py) and keeps sending a varied mix of what
+Each conversation opens the chat page's WebSocket (bot/web/chat/socket.py) and keeps sending a varied mix of what
 children type (ordinary questions, slang and misspellings, their age or country, now and then a risk message that
 queues a handoff, or asking for a person), waiting for the bot's whole answer before the next. A few conversations
 close the page and reopen the same conversation now and then, as a dropped connection does: between messages,
@@ -40,8 +40,8 @@ from websockets.typing import Origin
 
 from bot.store.db import make_engine
 from bot.store.models import Message, Speaker
-from bot.web.client import ChildPage, ws_url
-from bot.web.messages import responses as web_responses
+from bot.web.core.messages import responses as web_responses
+from tests.client import ChildPage, ws_url
 
 # What children type, in their own words (written for this soak, not copied from the training or test sets).
 ORDINARY = [
@@ -602,7 +602,7 @@ def check(database_url: str, logs: list[ConversationLog]) -> dict:
 
         # Rasa processed each child message exactly once (the web app never sent one twice). One it never
         # processed had the web app's safety message for an answer: Rasa took longer than the web app waits
-        # (bot/web/rasa.py REPLY_TIMEOUT_SECONDS) and dropped the request when the web app gave up on it.
+        # (bot/web/core/rasa.py REPLY_TIMEOUT_SECONDS) and dropped the request when the web app gave up on it.
         child_texts = [row[2] for row in children]
         in_rasa: set[int] = set()
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(

@@ -82,7 +82,7 @@ class UserRole(str, Enum):
     ADMIN = "admin"
 
 
-# Who may open which area of the web app (what they may do with one conversation is bot/web/permissions.py).
+# Who may open which area of the web app (what they may do with one conversation is bot/web/core/permissions.py).
 AREA_ROLES: dict[str, tuple[UserRole, ...]] = {
     "console": (UserRole.COUNSELLOR, UserRole.SUPERVISOR, UserRole.ADMIN),
     "editor": (UserRole.STAFF, UserRole.ADMIN),

@@ -5,8 +5,8 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Form, Request, WebSocket
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError, SQLAlchemyError
@@ -20,25 +20,25 @@ from bot.content.published import published
 from bot.content.workflow import import_bundle
 from bot.keys import kept_secret
 from bot.risk import warm_up
-from bot.store import sign_ins, users
+from bot.store import sign_ins
 from bot.store.db import make_engine
-from bot.web import auth
-from bot.web.bus import RedisHub
-from bot.web.child_socket import serve_child
-from bot.web.console_socket import serve_console
-from bot.web.console_view import conversation_page_context
-from bot.web.editor_routes import register_editor
-from bot.web.helplines import helplines_for
-from bot.web.hours import CounsellorHours
-from bot.web.hub import Hub
-from bot.web.insights_routes import register_insights
-from bot.web.limits import BodySizeLimit
-from bot.web.rasa import RasaClient
+from bot.web.admin.routes import router as admin
+from bot.web.chat.routes import router as chat
+from bot.web.console.routes import router as console
+from bot.web.core import auth
+from bot.web.core.bus import RedisHub
+from bot.web.core.hours import CounsellorHours
+from bot.web.core.hub import Hub
+from bot.web.core.limits import BodySizeLimit
+from bot.web.core.rasa import RasaClient
+from bot.web.editor.routes import api_router as editor_api
+from bot.web.editor.routes import router as editor
+from bot.web.insights.routes import router as insights
 from bot.web.service import ChatService
+from bot.web.sign_in.routes import router as sign_in
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -85,12 +85,22 @@ async def _content_ready(service: ChatService) -> None:
     await run_in_threadpool(response_problems, "utter_greet", "welcome", [{"text": "Hi."}], {})
 
 
-def create_app(database_url: str | None = None, rasa_url: str | None = None) -> FastAPI:
+health = APIRouter()
+
+
+@health.get("/healthz")
+async def healthz():
+    return JSONResponse({"ok": True})
+
+
+AREAS = (health, chat, sign_in, console, editor, editor_api, admin, insights)
+
+
+def _service(database_url: str | None, rasa_url: str | None) -> ChatService:
     engine = make_engine(database_url or settings.DATABASE_URL)
     rasa = RasaClient(rasa_url or settings.RASA_URL)
     hours = CounsellorHours.parse(settings.COUNSELLOR_HOURS, settings.COUNSELLOR_TIMEZONE)
     hub = RedisHub(settings.REDIS_URL) if settings.REDIS_URL else Hub()
-    service = ChatService(engine, rasa, hub, hours)
     if rasa.longest_turn_seconds >= settings.REPLY_DUE_SECONDS:
         log.warning(
             "REPLY_DUE_SECONDS (%s s) should be above the longest a live instance takes to answer (%s s): "
@@ -98,23 +108,48 @@ def create_app(database_url: str | None = None, rasa_url: str | None = None) -> 
             settings.REPLY_DUE_SECONDS,
             rasa.longest_turn_seconds,
         )
+    return ChatService(engine, rasa, hub, hours)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI):
-        warm_up()  # the risk detector is ready before the first child types
-        await _content_ready(service)
-        await hub.start()
-        background = [asyncio.create_task(service.release_held()), asyncio.create_task(service.answer_overdue())]
-        yield
-        for task in background:
-            task.cancel()
-        await hub.stop()
-        await rasa.close()
-        engine.dispose()
 
-    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.service = service
-    app.state.engine = engine
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    service: ChatService = app.state.service
+    warm_up()  # the risk detector is ready before the first child types
+    await _content_ready(service)
+    await service.hub.start()
+    background = [
+        asyncio.create_task(service.child_messages.release_held()),
+        asyncio.create_task(service.answers.answer_overdue()),
+    ]
+    yield
+    for task in background:
+        task.cancel()
+    await service.hub.stop()
+    await service.rasa.close()
+    service.engine.dispose()
+
+
+async def _security_headers(request: Request, call_next):
+    response = await call_next(request)
+    response.headers.update(SECURITY_HEADERS)
+    if settings.COOKIE_SECURE:
+        # Served over HTTPS (behind TLS): browsers must never fall back to plain HTTP.
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def create_app(database_url: str | None = None, rasa_url: str | None = None) -> FastAPI:
+    # No redirect from "/login/" to "/login": Starlette's would be an absolute URL built from the Host header.
+    app = FastAPI(lifespan=_lifespan, docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
+    app.state.service = _service(database_url, rasa_url)
+    app.state.engine = app.state.service.engine
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    for area in AREAS:
+        app.include_router(area)
+    app.mount("/static", PageFiles(directory=str(HERE / "static")), name="static")
+
+    auth.answer_refusals(app)
     for error in (OverflowError, DataError, LookupError):
         app.add_exception_handler(error, _names_nothing)
     app.add_middleware(
@@ -125,91 +160,6 @@ def create_app(database_url: str | None = None, rasa_url: str | None = None) -> 
         same_site="strict",
         https_only=settings.COOKIE_SECURE,
     )
-
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BYTES)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        if settings.COOKIE_SECURE:
-            # Served over HTTPS (behind TLS): browsers must never fall back to plain HTTP.
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        return response
-
-    app.mount("/static", PageFiles(directory=str(HERE / "static")), name="static")
-
-    @app.get("/healthz")
-    async def health():
-        return JSONResponse({"ok": True})
-
-    @app.get("/", response_class=HTMLResponse)
-    async def chat_page(request: Request):
-        return templates.TemplateResponse(
-            request,
-            "chat.html",
-            {
-                "helplines": helplines_for(None),
-                "quick_exit_url": settings.QUICK_EXIT_URL,
-                "max_chars": settings.MAX_MESSAGE_CHARS,
-            },
-        )
-
-    @app.websocket("/ws/chat")
-    async def chat_socket(socket: WebSocket):
-        await serve_child(socket, service)
-
-    @app.get("/login", response_class=HTMLResponse)
-    async def login_page(request: Request):
-        return templates.TemplateResponse(request, "login.html", {"csrf": auth.csrf_token(request), "error": None})
-
-    @app.post("/login")
-    async def login(request: Request, name: str = Form(""), password: str = Form(""), csrf: str = Form("")):
-        auth.check_csrf(request, csrf)
-        user = await service.db(users.authenticate, name, password)
-        if user is None or user.role not in auth.SIGN_IN_ROLES:
-            context = {
-                "csrf": auth.csrf_token(request),
-                "error": "That name and password did not work, or the account is locked for a while.",
-            }
-            return templates.TemplateResponse(request, "login.html", context, status_code=401)
-        await auth.sign_in(request, service, user)
-        return RedirectResponse(auth.home_for(user.role), status_code=303)
-
-    @app.post("/logout")
-    async def logout(request: Request, csrf: str = Form("")):
-        auth.check_csrf(request, csrf)
-        await auth.sign_out(request, service)
-        return RedirectResponse("/login", status_code=303)
-
-    @app.get("/console", response_class=HTMLResponse)
-    async def console_page(request: Request):
-        counsellor = await auth.require(request, service, auth.CONSOLE_ROLES)
-        return templates.TemplateResponse(
-            request,
-            "console.html",
-            {
-                "counsellor": counsellor,
-                "csrf": auth.csrf_token(request),
-            },
-        )
-
-    @app.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
-    async def conversation_page(request: Request, conversation_id: str):
-        counsellor = await auth.require(request, service, auth.CONSOLE_ROLES)
-        try:
-            await service.check(counsellor, "watch", conversation_id)
-        except PermissionError:
-            raise auth.NotAllowed() from None
-        context = await conversation_page_context(service, conversation_id)
-        context.update(counsellor=counsellor, csrf=auth.csrf_token(request))
-        return templates.TemplateResponse(request, "conversation.html", context)
-
-    @app.websocket("/ws/console")
-    async def console_socket(socket: WebSocket):
-        await serve_console(socket, service)
-
-    auth.answer_refusals(app)
-    register_editor(app, templates)
-    register_insights(app, templates)
+    app.middleware("http")(_security_headers)
     return app

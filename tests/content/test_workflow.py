@@ -25,7 +25,8 @@ from bot.store import audit
 from bot.store.db import session_scope
 from bot.store.models import ContentItem, ContentRelease, ContentVersion, VersionStatus
 from bot.store.users import disable
-from bot.web import editor_forms, editor_views
+from bot.web.editor import forms as editor_forms
+from bot.web.editor import views as editor_views
 
 OLD_GREETING = bundled_responses()["utter_greet"][1][0]["text"]
 OLD_CHILD_GREETING = bundled_responses()["utter_greet"][1][1]["text"]

@@ -19,8 +19,8 @@ from bot.cluster import Layout, start_cluster
 from bot.store import transcript
 from bot.store.db import make_engine, session_scope
 from bot.store.rasa_events import events as rasa_events
-from bot.web.client import ChildPage
 from tests import early_start
+from tests.client import ChildPage
 from tests.e2e.conftest import add_user
 from tests.e2e.test_web_browser import browser, open_chat, risk_message_to_counsellor_and_back, sign_in  # noqa: F401
 

@@ -7,8 +7,8 @@ import time
 from bot.store import handoffs, transcript
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
-from bot.web.client import ChildPage
-from bot.web.messages import render
+from bot.web.core.messages import render
+from tests.client import ChildPage
 from tests.e2e.conftest import web_app_alone
 from tests.postgres_server import stoppable_postgres_server
 

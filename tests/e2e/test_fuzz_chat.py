@@ -1,6 +1,6 @@
 """Fuzzing the children's chat WebSocket (Hypothesis), over real WebSockets against the running web app, Rasa
 and database: whatever a client sends, the server keeps the connection, answers a bad frame the way the
-protocol says (bot/web/child_socket.py), goes on answering, and stores every message it accepted exactly once.
+protocol says (bot/web/chat/socket.py), goes on answering, and stores every message it accepted exactly once.
 
 What the protocol promises for each kind of frame, mirrored by `expected_outcome`:
 - a binary frame (a file): the "no pictures" notice;
@@ -32,9 +32,9 @@ from websockets.typing import Origin
 from bot import settings as bot_settings
 from bot.store import transcript
 from bot.store.db import make_engine, session_scope
-from bot.web.child_socket import MAX_FRAME_CHARS, MAX_ID_CHARS
-from bot.web.client import ws_url
-from bot.web.messages import render
+from bot.web.chat.socket import MAX_FRAME_CHARS, MAX_ID_CHARS
+from bot.web.core.messages import render
+from tests.client import ws_url
 
 Frame = str | bytes
 WAIT = 60  # seconds for one answer; Rasa on 2 busy cores is slow, never this slow

@@ -12,7 +12,7 @@ import pytest
 from bot.content.facts import verified_contacts
 from bot.store import handoffs, transcript
 from bot.store.db import make_engine, session_scope
-from bot.web.client import ChildPage
+from tests.client import ChildPage
 
 FACTS = verified_contacts()
 # The least each family must be read as: more urgent is never wrong here.

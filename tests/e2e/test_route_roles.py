@@ -35,8 +35,8 @@ from websockets.typing import Origin
 
 from bot.store import users
 from bot.store.db import make_engine, session_scope
-from bot.web import auth
-from bot.web.client import ws_url
+from bot.web.core import auth
+from tests.client import ws_url
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, Chat, add_user
 
 ROLES = tuple(auth.SIGN_IN_ROLES)
@@ -591,7 +591,7 @@ def test_each_session_gets_what_the_matrix_says(request, route):
         pytest.fail(
             f"The web app has a route the role matrix does not know: {_route_id(route)}. Add it to MATRIX "
             f"in tests/e2e/test_route_roles.py with who may use it (public, or a role set from "
-            f"bot/web/auth.py) and how to try it, so every role is tried on it."
+            f"bot/web/core/auth.py) and how to try it, so every role is tried on it."
         )
     spec = MATRIX[route]
     world = request.getfixturevalue("world")  # after the check above: an unknown route fails without the servers

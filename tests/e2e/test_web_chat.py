@@ -6,7 +6,7 @@ import pytest
 
 from bot.store import handoffs, transcript
 from bot.store.db import make_engine, session_scope
-from bot.web.client import ChildPage
+from tests.client import ChildPage
 from tests.e2e.conftest import web_app_alone
 
 

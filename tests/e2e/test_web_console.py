@@ -13,8 +13,8 @@ import websockets.exceptions
 
 from bot.store import users
 from bot.store.db import make_engine, session_scope
-from bot.web.client import ChildPage, Console, ws_url
-from bot.web.console_socket import SIGN_IN_FIRST
+from bot.web.console.socket import SIGN_IN_FIRST
+from tests.client import ChildPage, Console, ws_url
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_app_alone
 
 

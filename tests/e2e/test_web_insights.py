@@ -6,9 +6,9 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from bot.web.auth import home_for
-from bot.web.client import ChildPage, Console
-from bot.web.insights import ChildTurn, fallback_kind
+from bot.web.core.auth import home_for
+from bot.web.insights.figures import ChildTurn, fallback_kind
+from tests.client import ChildPage, Console
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, parse
 from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, accessibility_violations, browser, sign_in  # noqa: F401
 

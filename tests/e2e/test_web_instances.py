@@ -7,7 +7,7 @@ import asyncio
 from contextlib import ExitStack
 
 from bot.store.migrate import upgrade
-from bot.web.client import ChildPage, Console
+from tests.client import ChildPage, Console
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_apps_alone
 from tests.e2e.test_web_console import check_handoff, handoff
 from tests.redis_server import redis_server

@@ -4,7 +4,7 @@ import asyncio
 
 import httpx
 
-from bot.web.client import ChildPage
+from tests.client import ChildPage
 from tests.e2e.conftest import web_app_alone
 
 

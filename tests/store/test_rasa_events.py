@@ -7,7 +7,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.store.db import make_engine, session_scope
 from bot.store.rasa_events import bot_answers_to
-from bot.web.rasa import BotReply, turn_from_answers
+from bot.web.core.rasa import BotReply, turn_from_answers
 
 BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.websockets import WebSocketState
 
-from bot.web.bus import RedisHub
+from bot.web.core.bus import RedisHub
 from tests.redis_server import redis_server
 
 

@@ -1,11 +1,11 @@
-"""Turns at SQLite (bot/web/db_turns.py): one at a time, by priority then arrival; a waiter that gives up does not
+"""Turns at SQLite (bot/web/core/db_turns.py): one at a time, by priority then arrival; a waiter that gives up does not
 stop the others."""
 
 import asyncio
 
 import pytest
 
-from bot.web.db_turns import DatabaseTurns, Priority
+from bot.web.core.db_turns import DatabaseTurns, Priority
 
 
 def run(coroutine):

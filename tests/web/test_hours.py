@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.web.hours import CounsellorHours
+from bot.web.core.hours import CounsellorHours
 
 LONDON = "Europe/London"
 

@@ -19,9 +19,9 @@ from bot import settings
 from bot.store import transcript, users
 from bot.store.db import session_scope
 from bot.store.models import Conversation, Handoff
-from bot.web import auth
-from bot.web import insights as insights_module
-from bot.web.insights import (
+from bot.web.core import auth
+from bot.web.insights import figures as insights_module
+from bot.web.insights.figures import (
     FallbackMessage,
     chosen_period,
     chosen_region,
@@ -33,7 +33,7 @@ from bot.web.insights import (
     period_ending,
     redact,
 )
-from bot.web.insights_routes import register_insights
+from bot.web.insights.routes import router as insights_router
 from bot.web.service import ChatService
 from tests.store.conftest import engine, tracker_store  # noqa: F401 - fixtures on SQLite and PostgreSQL
 
@@ -328,7 +328,9 @@ def client(known_rows, monkeypatch):
         await auth.sign_in(request, service, await service.db(users.get_user, user_id))
         return {}
 
-    register_insights(app, TEMPLATES)
+    app.state.templates = TEMPLATES
+    app.include_router(insights_router)
+    auth.answer_refusals(app)
     with session_scope(known_rows) as session:
         app.state.user_ids = {
             role: users.create_user(session, role, role, PASSWORD).id

@@ -4,8 +4,8 @@ import pytest
 
 from bot.content.facts import unshowable_values, verified_contacts
 from bot.content.lint import lint_text
-from bot.web.helplines import helplines_for
-from bot.web.messages import RUNTIME_VALUES, render, responses
+from bot.web.core.helplines import helplines_for
+from bot.web.core.messages import RUNTIME_VALUES, render, responses
 
 REGIONS = ["uk", "us", "ie", "ca", "au", "elsewhere"]
 

@@ -1,8 +1,8 @@
-"""The permission table (bot/web/permissions.py): what it allows, and that it refuses what it does not name."""
+"""The permission table (bot/web/core/permissions.py): what it allows, and that it refuses what it does not name."""
 
 import pytest
 
-from bot.web.permissions import PERMISSIONS, RELATIONS, may
+from bot.web.core.permissions import PERMISSIONS, RELATIONS, may
 
 CONSOLE_ROLES = ("counsellor", "supervisor", "admin")
 

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from bot import settings
 from bot.web.app import create_app
-from bot.web.rasa import RasaClient, RasaUnavailable
+from bot.web.core.rasa import RasaClient, RasaUnavailable
 from tests.postgres_server import _free_port
 
 

@@ -2,24 +2,14 @@
 
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.store.models import RiskLevel
-from bot.web import auth
-from bot.web.charts import Chart, Counts, bar_chart, column_chart
-from bot.web.insights import (
-    PERIODS,
-    REGION_CHOICES,
-    REGION_NAMES,
-    Insights,
-    chosen_period,
-    chosen_region,
-    fallback_messages,
-    format_duration,
-    insights,
-    nlu_yaml,
-)
+from bot.web.core import auth
+from bot.web.deps import InsightsPerson, Service, Templates, area_dependencies
+from bot.web.insights import figures as stats
+from bot.web.insights.charts import Chart, Counts, bar_chart, column_chart
 
 # Risk is shown in the console's colours, and in words, on the charts too.
 _RISK_CLASSES = {level.value.capitalize(): f"chart-{level.value}" for level in RiskLevel}
@@ -29,7 +19,7 @@ def _chart(chart_id: str, caption: str, columns, rows: Counts, draw=bar_chart, *
     return Chart(chart_id, caption, draw(chart_id, caption, rows, **options), columns, rows)
 
 
-def charts(figures: Insights) -> dict[str, list[Chart]]:
+def charts(figures: stats.Insights) -> dict[str, list[Chart]]:
     """The page's charts, by section."""
     per_day = [(f"{day.day} {day:%b}", count) for day, count in figures.conversations_per_day]
     per_hour = [(f"{hour:02d}:00", count) for hour, count in figures.conversations_per_hour]
@@ -97,43 +87,47 @@ def _filters(days: int, region: str | None) -> str:
     return urlencode({"days": days, **({"region": region} if region else {})})
 
 
-def register_insights(app: FastAPI, templates) -> None:
-    """Adds GET /insights and GET /insights/fallbacks.yml to the web app."""
-    auth.answer_refusals(app)
+router = APIRouter(dependencies=area_dependencies("insights"))
 
-    @app.get("/insights", response_class=HTMLResponse)
-    async def insights_page(request: Request, days: str | None = None, region: str | None = None):
-        service = request.app.state.service
-        person = await auth.require(request, service, auth.INSIGHTS_ROLES)
-        chosen_days, region = chosen_period(days), chosen_region(region)
-        figures = await service.db(insights, chosen_days, region)
-        may_review = person.role in auth.EDITOR_ROLES
-        return templates.TemplateResponse(
-            request,
-            "insights.html",
-            {
-                "person": person,
-                "csrf": auth.csrf_token(request),
-                "figures": figures,
-                "charts": charts(figures),
-                "median_wait": format_duration(figures.waits.median_seconds),
-                "p90_wait": format_duration(figures.waits.p90_seconds),
-                "periods": PERIODS,
-                "regions": [(code, REGION_NAMES[code]) for code in REGION_CHOICES],
-                "region_name": REGION_NAMES[region] if region else "every region",
-                "fallbacks": await service.db(fallback_messages, chosen_days, region) if may_review else None,
-                "download_url": f"/insights/fallbacks.yml?{_filters(chosen_days, region)}",
-            },
-        )
 
-    @app.get("/insights/fallbacks.yml")
-    async def fallbacks_download(request: Request, days: str | None = None, region: str | None = None):
-        service = request.app.state.service
-        await auth.require(request, service, auth.EDITOR_ROLES)
-        chosen_days, region = chosen_period(days), chosen_region(region)
-        messages = await service.db(fallback_messages, chosen_days, region)
-        return Response(
-            nlu_yaml(messages, chosen_days, region),
-            media_type="application/yaml; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="fallbacks.yml"'},
-        )
+@router.get("/insights", response_class=HTMLResponse)
+async def insights_page(
+    request: Request,
+    person: InsightsPerson,
+    service: Service,
+    templates: Templates,
+    days: str | None = None,
+    region: str | None = None,
+):
+    chosen_days, region = stats.chosen_period(days), stats.chosen_region(region)
+    figures = await service.db(stats.insights, chosen_days, region)
+    may_review = person.role in auth.EDITOR_ROLES
+    return templates.TemplateResponse(
+        request,
+        "insights.html",
+        {
+            "person": person,
+            "csrf": auth.csrf_token(request),
+            "figures": figures,
+            "charts": charts(figures),
+            "median_wait": stats.format_duration(figures.waits.median_seconds),
+            "p90_wait": stats.format_duration(figures.waits.p90_seconds),
+            "periods": stats.PERIODS,
+            "regions": [(code, stats.REGION_NAMES[code]) for code in stats.REGION_CHOICES],
+            "region_name": stats.REGION_NAMES[region] if region else "every region",
+            "fallbacks": await service.db(stats.fallback_messages, chosen_days, region) if may_review else None,
+            "download_url": f"/insights/fallbacks.yml?{_filters(chosen_days, region)}",
+        },
+    )
+
+
+# What the bot did not understand is for those who write its training data: the editors among insights' roles.
+@router.get("/insights/fallbacks.yml", dependencies=area_dependencies("editor"))
+async def fallbacks_download(service: Service, days: str | None = None, region: str | None = None):
+    chosen_days, region = stats.chosen_period(days), stats.chosen_region(region)
+    messages = await service.db(stats.fallback_messages, chosen_days, region)
+    return Response(
+        stats.nlu_yaml(messages, chosen_days, region),
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="fallbacks.yml"'},
+    )

@@ -3,7 +3,7 @@
 from bot.content.facts import CONTACT_FIELDS
 from bot.content.published import published
 from bot.store import handoffs
-from bot.web.helplines import DEFAULT_REGION
+from bot.web.core.helplines import DEFAULT_REGION
 
 # The lists of services a counsellor pastes from, in the order a child usually needs them.
 PASTE_LISTS = (
@@ -36,7 +36,7 @@ def region_facts(region: str | None) -> list[dict]:
 
 
 async def conversation_page_context(service, conversation_id: str) -> dict:
-    region = await service.region(conversation_id)
+    region = await service.conversations.region(conversation_id)
     return {
         "conversation_id": conversation_id,
         "region": region or "unknown (UK shown)",

@@ -22,9 +22,11 @@ from collections.abc import Callable
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot import settings
-from bot.web.hub import for_child
-from bot.web.messages import render
-from bot.web.service import ChatService, helplines_event, new_conversation_id
+from bot.web.chat.recovery import fault_notices
+from bot.web.core.conversations import helplines_event, new_conversation_id
+from bot.web.core.hub import for_child
+from bot.web.core.messages import render
+from bot.web.service import ChatService
 
 log = logging.getLogger(__name__)
 # A conversation id is made by new_conversation_id: anything else is refused and a new one given.
@@ -101,11 +103,15 @@ async def _hello(socket: WebSocket, service: ChatService) -> str:
     after = min(max(0, _seq(event.get("after"))), MAX_SEQ)
     service.hub.add_child(conversation_id, socket)
     await socket.send_json(
-        {"type": "welcome", "conversation": conversation_id, "status": await service.status(conversation_id)}
+        {
+            "type": "welcome",
+            "conversation": conversation_id,
+            "status": await service.conversations.status(conversation_id),
+        }
     )
-    for message in await service.history(conversation_id, after):
+    for message in await service.conversations.history(conversation_id, after):
         await socket.send_json(for_child(message))
-    await socket.send_json(helplines_event(await service.region(conversation_id)))
+    await socket.send_json(helplines_event(await service.conversations.region(conversation_id)))
     return conversation_id
 
 
@@ -142,9 +148,9 @@ async def serve_child(socket: WebSocket, service: ChatService) -> None:
             if kind == "message":
                 await _child_message(socket, service, conversation_id, event, limits)
             elif kind == "human":
-                await service.child_asks_for_person(conversation_id)
+                await service.handoff.child_asks_for_person(conversation_id)
             elif kind == "typing":
-                await service.child_typing(conversation_id)
+                await service.child_messages.typing(conversation_id)
             elif kind == "picture":
                 await _notice(socket, "web_no_pictures")
             elif kind == "too_long":
@@ -177,8 +183,8 @@ async def _child_message(socket, service, conversation_id, event, limits) -> Non
     # A quick-reply button sends its intent ("/request_human"); anything else typed is read as text.
     payload = payload if isinstance(payload, str) and BUTTON_PAYLOAD.fullmatch(payload) else None
     try:
-        await service.from_child(conversation_id, client_id, text, payload)
+        await service.child_messages.from_child(conversation_id, client_id, text, payload)
     except Exception:  # noqa: BLE001 - whatever broke (the database, a bug), the child still gets the numbers
         log.exception("a child's message could not be handled")
-        await socket.send_json({"type": "notice", "text": render("web_numbers"), "refused": None})
-        await socket.send_json({"type": "notice", "text": render("web_bot_unavailable"), "refused": None})
+        for notice in fault_notices():
+            await socket.send_json(notice)

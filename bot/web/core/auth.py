@@ -6,12 +6,13 @@ import secrets
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 
 from bot.store import sign_ins
 from bot.vocabulary import UserRole, roles_for
-from bot.web.hub import Counsellor
+from bot.web.core.hub import Counsellor
 
 CONSOLE_ROLES = roles_for("console")
 EDITOR_ROLES = roles_for("editor")
@@ -19,6 +20,8 @@ INSIGHTS_ROLES = roles_for("insights")
 ADMIN_ROLES = roles_for("admin")
 SIGN_IN_ROLES = tuple(role.value for role in UserRole)
 SIGN_IN = "sign_in"  # the session cookie's key for the sign-in token (bot/store/sign_ins.py)
+# The close code that sends a console page to the sign-in page.
+SIGN_IN_FIRST = 4401
 
 
 def home_for(role: str) -> str:
@@ -71,31 +74,32 @@ async def signed_in(connection: HTTPConnection, service, roles=CONSOLE_ROLES) ->
 
 
 class NotAllowed(Exception):
-    """Raised by `require`; `answer_refusals` makes an app answer it with `refuse`."""
+    """Raised by an area's role dependency (bot/web/deps.py); `refuse` answers it."""
+
+
+class SignInAgain(NotAllowed):
+    """NotAllowed, on a JSON API: answered with a JSON error a page's script shows, never a redirect."""
 
 
 def answer_refusals(app) -> None:
-    """Every part of the web app that uses `require` calls this on the app it adds its routes to."""
-
-    async def not_allowed(request: Request, _: NotAllowed):
-        return await refuse(request, request.app.state.service)
-
-    app.add_exception_handler(NotAllowed, not_allowed)
+    """Registered once, on the whole app: every area's refusals are answered by `refuse`."""
+    app.add_exception_handler(NotAllowed, refuse)
 
 
-async def require(request: Request, service, roles, csrf: str | None = None) -> Counsellor:
-    """The signed-in person with one of `roles`, checking a form's CSRF token first when one is given."""
-    if csrf is not None:
-        check_csrf(request, csrf)
-    person = await signed_in(request, service, roles)
-    if person is None:
-        raise NotAllowed()
-    return person
-
-
-async def refuse(request: Request, service):
-    """Sends a visitor who is not signed in to the login page; tells a signed-in person without the role so."""
-    if await signed_in(request, service, SIGN_IN_ROLES) is None:
+async def refuse(connection: HTTPConnection, refused: Exception):
+    """Sends a visitor who is not signed in to the login page; tells a signed-in person without the role so.
+    A WebSocket from another site's page is refused at the handshake (HTTP 403); one without the sign-in is
+    accepted and closed with SIGN_IN_FIRST, which sends the console page to the sign-in page."""
+    if isinstance(connection, WebSocket):
+        if same_origin(connection):
+            await connection.accept()
+            await connection.close(code=SIGN_IN_FIRST)
+        else:
+            await connection.close()
+        return None
+    if isinstance(refused, SignInAgain):
+        return JSONResponse({"error": "Sign in again."}, status_code=403)
+    if await signed_in(connection, connection.app.state.service, SIGN_IN_ROLES) is None:
         return RedirectResponse("/login", status_code=303)
     return HTMLResponse(
         "<!doctype html><html lang=en><title>Not allowed</title><main><h1>Not allowed</h1>"

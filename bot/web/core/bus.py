@@ -23,7 +23,7 @@ import uuid
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from bot.web.hub import Counsellor, Hub
+from bot.web.core.hub import Counsellor, Hub
 
 log = logging.getLogger(__name__)
 

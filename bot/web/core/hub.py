@@ -29,7 +29,7 @@ class Console:
 
 
 class Hub:
-    """One process's connections. bot/web/bus.py shares them between instances over Redis."""
+    """One process's connections. bot/web/core/bus.py shares them between instances over Redis."""
 
     def __init__(self):
         self.children: dict[str, set[WebSocket]] = {}
@@ -76,7 +76,7 @@ class Hub:
 
     def stop_watching(self, conversation_id: str, holder_id: int) -> None:
         """A conversation someone now holds leaves the open consoles of the counsellors who may no longer see it
-        (bot/web/permissions.py: a counsellor sees their own, never another's)."""
+        (bot/web/core/permissions.py: a counsellor sees their own, never another's)."""
         for console in self.consoles.values():
             if console.counsellor.role == "counsellor" and console.counsellor.id != holder_id:
                 console.watching.discard(conversation_id)

@@ -10,7 +10,7 @@ from bot.content import workflow
 from bot.content.usage import usage
 from bot.content.variants import EDITABLE_CONDITIONS
 from bot.store.models import ContentItem, ContentKind, ContentVersion, User, VersionStatus
-from bot.web import editor_forms as forms
+from bot.web.editor import forms
 
 STATUS_LABELS = {
     "draft": "Draft",

@@ -8,10 +8,6 @@ stored once by its client id: if this process stops while holding messages, the 
 from collections import deque
 from dataclasses import dataclass
 
-from sqlalchemy import exc
-
-# What "the database is away" looks like: no connection, a dropped one, no free connection in the pool.
-DATABASE_AWAY = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 # Enough for a long outage at a busy evening's peak; past it a child is asked to send again.
 HELD_LIMIT = 20_000
 

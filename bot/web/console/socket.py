@@ -17,10 +17,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot import settings
 from bot.store import handoffs
-from bot.web import auth
-from bot.web.held_messages import DATABASE_AWAY
-from bot.web.hub import Console
-from bot.web.permissions import PERMISSIONS
+from bot.web.core import auth
+from bot.web.core.auth import SIGN_IN_FIRST
+from bot.web.core.database import DATABASE_AWAY
+from bot.web.core.hub import Console, Counsellor
+from bot.web.core.permissions import PERMISSIONS
 from bot.web.service import ChatService
 
 log = logging.getLogger(__name__)
@@ -28,22 +29,15 @@ MAX_REPLY_CHARS = 4000
 # What a console may ask that the database refuses: someone else holds the conversation, or it has ended.
 REFUSED = (handoffs.AlreadyClaimed, handoffs.NotHeldBy, LookupError, PermissionError, ValueError)
 NOT_YOURS = "That did not work: another counsellor holds this conversation, or it has ended. The queue is up to date."
-SIGN_IN_FIRST = 4401
 
 
-async def serve_console(socket: WebSocket, service: ChatService) -> None:
-    if not auth.same_origin(socket):
-        await socket.close()  # refused at the handshake (HTTP 403)
-        return
-    counsellor = await auth.signed_in(socket, service)
+async def serve_console(socket: WebSocket, service: ChatService, counsellor: Counsellor) -> None:
+    """The console of a counsellor already signed in (the console router's dependency refuses anyone else)."""
     await socket.accept()
-    if counsellor is None:
-        await socket.close(code=SIGN_IN_FIRST)  # the console page goes to the sign-in page
-        return
     console = service.hub.add_console(socket, counsellor)
     watch = asyncio.create_task(_close_when_signed_out(socket, service))
     try:
-        service.broadcast_queue()
+        service.queue.changed()
         while True:
             event = await socket.receive_json()
             if not isinstance(event, dict):
@@ -63,7 +57,7 @@ async def serve_console(socket: WebSocket, service: ChatService) -> None:
     finally:
         watch.cancel()
         service.hub.remove_console(socket)
-        service.broadcast_queue()
+        service.queue.changed()
 
 
 async def _signed_out(socket: WebSocket, service: ChatService) -> bool:
@@ -90,40 +84,36 @@ async def _handle(socket: WebSocket, service: ChatService, console: Console, eve
     kind = event.get("type")
     conversation_id = str(event.get("conversation") or "")[:255]
     if conversation_id and kind in PERMISSIONS and kind != "watch":
-        await service.check(counsellor, kind, conversation_id)  # the table decides, never the page
+        await service.counsellors.check(counsellor, kind, conversation_id)  # the table decides, never the page
     if kind == "watch" and conversation_id:
-        messages = await service.read_transcript(counsellor, conversation_id)
+        messages = await service.counsellors.read_transcript(counsellor, conversation_id)
         console.watching.add(conversation_id)
         await socket.send_json(
             {
                 "type": "transcript",
                 "conversation": conversation_id,
                 "messages": messages,
-                "status": await service.status(conversation_id),
+                "status": await service.conversations.status(conversation_id),
             }
         )
     elif kind == "claim":
-        claimed = await service.claim(counsellor, int(event.get("handoff") or 0))  # None: another was first
+        claimed = await service.counsellors.claim(counsellor, int(event.get("handoff") or 0))  # None: another was first
         await socket.send_json({"type": "claimed", "conversation": claimed} if claimed else {"type": "taken"})
     elif kind == "pick" and conversation_id:
-        await service.pick(counsellor, conversation_id)
+        await service.counsellors.pick(counsellor, conversation_id)
         await socket.send_json({"type": "claimed", "conversation": conversation_id})
     elif kind == "reply" and conversation_id:
         text = str(event.get("text") or "").strip()[:MAX_REPLY_CHARS]
         if text:
             client_id = str(event.get("id") or "")[:64] or None
-            await service.from_counsellor(counsellor, conversation_id, client_id, text)
+            await service.counsellors.reply(counsellor, conversation_id, client_id, text)
     elif kind == "typing" and conversation_id:
-        await service.counsellor_typing(conversation_id)
+        await service.counsellors.typing(conversation_id)
     elif kind == "end" and conversation_id:
-        await service.end(counsellor, conversation_id)
+        await service.counsellors.end(counsellor, conversation_id)
     elif kind == "transfer" and conversation_id:
-        await service.transfer(counsellor, conversation_id, int(event.get("to") or 0))
+        await service.counsellors.transfer(counsellor, conversation_id, int(event.get("to") or 0))
     elif kind == "note" and conversation_id:
         text = str(event.get("text") or "").strip()[:MAX_REPLY_CHARS]
         if text:
-            await service.db(handoffs.add_note, conversation_id, counsellor.id, text)
-            await service.hub.to_consoles(
-                {"type": "note", "conversation": conversation_id, "author": counsellor.name, "text": text},
-                watching=conversation_id,
-            )
+            await service.counsellors.note(counsellor, conversation_id, text)

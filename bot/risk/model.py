@@ -54,6 +54,7 @@ MEASURING_SETS = (
     "blind7.tsv",
     "blind8.tsv",
     "blind9.tsv",
+    "blind10.tsv",
 )
 HELD_BACK_FILES = tuple(DATA_DIR / name for name in MEASURING_SETS)
 NLU_FILES = tuple(sorted((settings.PROJECT_ROOT / "data" / "nlu").glob("*.yml")))

@@ -105,6 +105,8 @@ FROZEN_BLIND_SETS = {
     "blind8.tsv": ({IMMINENT: (64, 69), HIGH: (76, 80), CONCERN: (50, 62)}, 9, 13, 1),
     # measured once on 2026-12-07, session 6, after w44-w47 (0.92 / 0.86 / 0.84, 15 flagged, 3 called none), then frozen
     "blind9.tsv": ({IMMINENT: (71, 77), HIGH: (78, 90), CONCERN: (59, 69)}, 12, 15, 3),
+    # measured once on 2026-12-08 after w48-w50 (0.92 / 0.90 / 0.88, 12 flagged, 2 called none), then frozen
+    "blind10.tsv": ({IMMINENT: (54, 59), HIGH: (62, 69), CONCERN: (45, 51)}, 8, 12, 2),
 }
 
 

@@ -7,7 +7,7 @@ import yaml
 from playwright.sync_api import expect
 
 from bot.web.core.auth import home_for
-from bot.web.insights.figures import ChildTurn, fallback_kind
+from bot.web.insights.fallbacks import ChildTurn, fallback_kind
 from tests.client import ChildPage, Console
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, parse
 from tests.e2e.test_web_browser import SCREENSHOTS, WAIT_MS, accessibility_violations, browser, sign_in  # noqa: F401

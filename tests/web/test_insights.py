@@ -4,6 +4,7 @@ import asyncio
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -20,19 +21,10 @@ from bot.store import transcript, users
 from bot.store.db import session_scope
 from bot.store.models import Conversation, Handoff
 from bot.web.core import auth
-from bot.web.insights import figures as insights_module
-from bot.web.insights.figures import (
-    FallbackMessage,
-    chosen_period,
-    chosen_region,
-    fallback_messages,
-    format_duration,
-    insights,
-    nlu_yaml,
-    percentile,
-    period_ending,
-    redact,
-)
+from bot.web.insights import period as period_module
+from bot.web.insights.fallbacks import FallbackMessage, fallback_messages, nlu_yaml, redact
+from bot.web.insights.figures import format_duration, insights, percentile
+from bot.web.insights.period import chosen_period, chosen_region, period_ending
 from bot.web.insights.routes import router as insights_router
 from bot.web.service import ChatService
 from tests.store.conftest import engine, tracker_store  # noqa: F401 - fixtures on SQLite and PostgreSQL
@@ -224,7 +216,7 @@ def test_every_query_is_bound_by_the_period(known_rows):
 
 
 def test_a_period_starts_at_midnight_in_london():
-    period = period_ending(NOW, 7, insights_module.ZoneInfo("Europe/London"))
+    period = period_ending(NOW, 7, ZoneInfo("Europe/London"))
     assert period.start == at(7, 3, 23)  # midnight of 4 July, summer time
     assert len(period.local_days()) == 7
 
@@ -317,7 +309,7 @@ def test_a_control_character_cannot_break_the_export(known_rows, tracker_store):
 
 @pytest.fixture
 def client(known_rows, monkeypatch):
-    monkeypatch.setattr(insights_module, "utc_now", lambda: NOW)
+    monkeypatch.setattr(period_module, "utc_now", lambda: NOW)
     app = FastAPI()
     app.add_middleware(SessionMiddleware, secret_key="test secret")
     app.state.service = ChatService(known_rows, rasa=None, hub=None, hours=None)

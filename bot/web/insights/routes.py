@@ -8,8 +8,9 @@ from fastapi.responses import HTMLResponse, Response
 from bot.store.models import RiskLevel
 from bot.web.core import auth
 from bot.web.deps import InsightsPerson, Service, Templates, area_dependencies
-from bot.web.insights import figures as stats
+from bot.web.insights import fallbacks, period
 from bot.web.insights.charts import Chart, Counts, bar_chart, column_chart
+from bot.web.insights.figures import Insights, format_duration, insights
 
 # Risk is shown in the console's colours, and in words, on the charts too.
 _RISK_CLASSES = {level.value.capitalize(): f"chart-{level.value}" for level in RiskLevel}
@@ -19,7 +20,7 @@ def _chart(chart_id: str, caption: str, columns, rows: Counts, draw=bar_chart, *
     return Chart(chart_id, caption, draw(chart_id, caption, rows, **options), columns, rows)
 
 
-def charts(figures: stats.Insights) -> dict[str, list[Chart]]:
+def charts(figures: Insights) -> dict[str, list[Chart]]:
     """The page's charts, by section."""
     per_day = [(f"{day.day} {day:%b}", count) for day, count in figures.conversations_per_day]
     per_hour = [(f"{hour:02d}:00", count) for hour, count in figures.conversations_per_hour]
@@ -99,8 +100,8 @@ async def insights_page(
     days: str | None = None,
     region: str | None = None,
 ):
-    chosen_days, region = stats.chosen_period(days), stats.chosen_region(region)
-    figures = await service.db(stats.insights, chosen_days, region)
+    chosen_days, region = period.chosen_period(days), period.chosen_region(region)
+    figures = await service.db(insights, chosen_days, region)
     may_review = person.role in auth.EDITOR_ROLES
     return templates.TemplateResponse(
         request,
@@ -110,12 +111,12 @@ async def insights_page(
             "csrf": auth.csrf_token(request),
             "figures": figures,
             "charts": charts(figures),
-            "median_wait": stats.format_duration(figures.waits.median_seconds),
-            "p90_wait": stats.format_duration(figures.waits.p90_seconds),
-            "periods": stats.PERIODS,
-            "regions": [(code, stats.REGION_NAMES[code]) for code in stats.REGION_CHOICES],
-            "region_name": stats.REGION_NAMES[region] if region else "every region",
-            "fallbacks": await service.db(stats.fallback_messages, chosen_days, region) if may_review else None,
+            "median_wait": format_duration(figures.waits.median_seconds),
+            "p90_wait": format_duration(figures.waits.p90_seconds),
+            "periods": period.PERIODS,
+            "regions": [(code, period.REGION_NAMES[code]) for code in period.REGION_CHOICES],
+            "region_name": period.REGION_NAMES[region] if region else "every region",
+            "fallbacks": await service.db(fallbacks.fallback_messages, chosen_days, region) if may_review else None,
             "download_url": f"/insights/fallbacks.yml?{_filters(chosen_days, region)}",
         },
     )
@@ -124,10 +125,10 @@ async def insights_page(
 # What the bot did not understand is for those who write its training data: the editors among insights' roles.
 @router.get("/insights/fallbacks.yml", dependencies=area_dependencies("editor"))
 async def fallbacks_download(service: Service, days: str | None = None, region: str | None = None):
-    chosen_days, region = stats.chosen_period(days), stats.chosen_region(region)
-    messages = await service.db(stats.fallback_messages, chosen_days, region)
+    chosen_days, region = period.chosen_period(days), period.chosen_region(region)
+    messages = await service.db(fallbacks.fallback_messages, chosen_days, region)
     return Response(
-        stats.nlu_yaml(messages, chosen_days, region),
+        fallbacks.nlu_yaml(messages, chosen_days, region),
         media_type="application/yaml; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="fallbacks.yml"'},
     )

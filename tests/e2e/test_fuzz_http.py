@@ -12,31 +12,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import settings as bot_settings
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user
+from tests.e2e.fuzzing import FUZZ, LEAKS
 
-FUZZ = settings(
-    deadline=None,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
-)
-LEAKS = (
-    "Traceback",
-    'File "',
-    "site-packages",
-    "/work/",
-    "/tmp/",
-    "sqlite",
-    "postgresql://",
-    "127.0.0.1",
-    "localhost",
-    "Internal Server Error",
-    "Exception",
-)
 SCRIPT = "<script>alert(1)</script>"
 SHORT = 4096  # bytes: a refusal is a short page, never a dump of what was sent
 ROLES = (None, "counsellor", "staff", "admin")

@@ -17,6 +17,18 @@ def ws_url(web_url: str, path: str) -> str:
     return web_url.replace("http://", "ws://") + path
 
 
+def csrf_of(page) -> str:
+    """The CSRF token a page of the web app holds for its session (an httpx or a TestClient response)."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, f"no CSRF token on the page: {page.text[:500]}"
+    return found.group(1)
+
+
+def sign_in(http, name: str, password: str):
+    """Signs a client (httpx or TestClient) in through the public sign-in form; the response to the POST."""
+    return http.post("/login", data={"name": name, "password": password, "csrf": csrf_of(http.get("/login"))})
+
+
 class EventSocket:
     """A WebSocket of JSON events, keeping every event it has read in `events`."""
 
@@ -92,11 +104,7 @@ class Console(EventSocket):
         self.http = httpx.Client(base_url=web_url, follow_redirects=False)
 
     def sign_in(self, password: str) -> httpx.Response:
-        page = self.http.get("/login")
-        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert found, "the sign-in page has no CSRF token"
-        csrf = found.group(1)
-        return self.http.post("/login", data={"name": self.name, "password": password, "csrf": csrf})
+        return sign_in(self.http, self.name, password)
 
     async def __aenter__(self) -> "Console":
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())

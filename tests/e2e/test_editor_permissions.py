@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 from bot.content.bundle import bundled_responses
 from bot.store.db import make_engine
+from tests.client import csrf_of
+from tests.client import sign_in as sign_in_through_form
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user
 
 ROLES = ("counsellor", "supervisor", "staff", "admin")
@@ -25,12 +27,6 @@ GREETING_VARIANTS = bundled_responses()["utter_greet"][1]
 NEW_GREETING = "Hello, I'm a chatbot, not a person. You are not in trouble. You can ask for a real person at any time."
 
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, page.text
-    return found.group(1)
 
 
 @dataclass
@@ -62,9 +58,7 @@ def browser(web_url: str) -> Person:
 def sign_in(web_url: str, database_url: str, role: str) -> Person:
     person = browser(web_url)
     person.name, person.role = add_user(database_url, role), role
-    response = person.http.post(
-        "/login", data={"name": person.name, "password": COUNSELLOR_PASSWORD, "csrf": person.csrf()}
-    )
+    response = sign_in_through_form(person.http, person.name, COUNSELLOR_PASSWORD)
     assert response.status_code == 303, response.text
     return person
 

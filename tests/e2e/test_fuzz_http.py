@@ -6,7 +6,6 @@ Properties: never a 5xx; nothing in a response that a visitor must not see (a st
 inside the service, a script from the request run as the page's own); a refusal is a 4xx with a short page.
 """
 
-import re
 import socket
 from urllib.parse import quote, urlsplit
 
@@ -16,6 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import settings as bot_settings
+from tests.client import csrf_of, sign_in
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user
 from tests.e2e.fuzzing import FUZZ, LEAKS
 
@@ -70,18 +70,9 @@ class Visitor:
         self.http = httpx.Client(base_url=web_url, follow_redirects=False, timeout=60)
         self.role, self.csrf = role, None
         if role:
-            page = self.http.get("/login")
-            found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-            assert found, page.text
-            token = found.group(1)
-            signed = self.http.post(
-                "/login", data={"name": add_user(database_url, role), "password": COUNSELLOR_PASSWORD, "csrf": token}
-            )
+            signed = sign_in(self.http, add_user(database_url, role), COUNSELLOR_PASSWORD)
             assert signed.status_code == 303, signed.text
-            home = self.http.get("/editor" if role in ("staff", "admin") else "/console")
-            found = re.search(r'name="csrf" value="([^"]+)"', home.text)
-            assert found, home.text
-            self.csrf = found.group(1)
+            self.csrf = csrf_of(self.http.get("/editor" if role in ("staff", "admin") else "/console"))
 
 
 @pytest.fixture(scope="module")

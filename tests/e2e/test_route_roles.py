@@ -36,7 +36,8 @@ from websockets.typing import Origin
 from bot.store import users
 from bot.store.db import make_engine, session_scope
 from bot.web.core import auth
-from tests.client import ws_url
+from tests.client import csrf_of, ws_url
+from tests.client import sign_in as sign_in_through_form
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, Chat, add_user
 
 ROLES = tuple(auth.SIGN_IN_ROLES)
@@ -96,12 +97,6 @@ ROUTES = app_routes()
 # ------------------------------------------------------------------------------------- sessions
 
 
-def csrf_of(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, page.text
-    return found.group(1)
-
-
 @dataclass
 class Session:
     """A browser: an HTTP client with its own session cookie, and the CSRF token of that session."""
@@ -151,9 +146,7 @@ def sign_in(web_url: str, database_url: str, role: str, name: str) -> Session:
 
 def sign_in_as(web_url: str, account: str, role: str, name: str) -> Session:
     http = browser(web_url)
-    response = http.post(
-        "/login", data={"name": account, "password": COUNSELLOR_PASSWORD, "csrf": csrf_of(http.get("/login"))}
-    )
+    response = sign_in_through_form(http, account, COUNSELLOR_PASSWORD)
     # Signing in is the public POST /login at work: each role lands on its home.
     assert (response.status_code, response.headers.get("location")) == (303, auth.home_for(role)), response.text
     return Session(name, http, role, account, csrf_of(http.get("/login")))

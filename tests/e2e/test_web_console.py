@@ -14,7 +14,7 @@ import websockets.exceptions
 from bot.store import users
 from bot.store.db import make_engine, session_scope
 from bot.web.console.socket import SIGN_IN_FIRST
-from tests.client import ChildPage, Console, ws_url
+from tests.client import ChildPage, Console, csrf_of, ws_url
 from tests.e2e.conftest import COUNSELLOR_PASSWORD, add_user, web_app_alone
 
 
@@ -51,7 +51,7 @@ def test_signing_out_ends_the_sign_in_for_every_copy_of_the_cookie(web_url, coun
     copy = httpx.Client(base_url=web_url, follow_redirects=False, cookies=dict(console.http.cookies))
     assert copy.get("/console").status_code == 200
 
-    csrf = re.search(r'name="csrf" value="([^"]+)"', console.http.get("/console").text).group(1)
+    csrf = csrf_of(console.http.get("/console"))
     assert console.http.post("/logout", data={"csrf": csrf}).status_code == 303
     response = copy.get("/console")
     assert (response.status_code, response.headers.get("location")) == (303, "/login")

@@ -1,7 +1,6 @@
 """The web app's routers: each area's routes carry its role (bot/vocabulary.py AREA_ROLES) as a router-level
 dependency, so a route added to an area without naming anyone is still refused to everyone without the role."""
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from bot.vocabulary import AREA_ROLES
 from bot.web.admin.routes import router as admin_router
 from bot.web.app import create_app
 from bot.web.deps import require_area
+from tests.client import sign_in
 
 PASSWORD = "a long test password 1"
 PUBLIC = {"/", "/ws/chat", "/login", "/logout", "/healthz"}
@@ -77,9 +77,7 @@ def app_with_a_new_admin_route(database_url, monkeypatch) -> Iterator[TestClient
 
 
 def signed_in(client: TestClient, role: str) -> TestClient:
-    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert csrf
-    response = client.post("/login", data={"name": role, "password": PASSWORD, "csrf": csrf.group(1)})
+    response = sign_in(client, role, PASSWORD)
     assert response.status_code == 303, response.text
     return client
 

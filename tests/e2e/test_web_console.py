@@ -22,6 +22,14 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+def signed_in(web_url: str, *logins: str) -> list[Console]:
+    """A console for each account, signed in (not yet connected)."""
+    consoles = [Console(web_url, login) for login in logins]
+    for console in consoles:
+        assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+    return consoles
+
+
 def test_a_wrong_password_or_a_forged_form_is_refused(web_url, counsellor_name):
     console = Console(web_url, counsellor_name)
     assert console.sign_in("not the password at all").status_code == 401
@@ -145,8 +153,7 @@ def test_two_counsellors_cannot_take_the_same_child(assistant, web_url):
     first, second = add_user(assistant.database_url), add_user(assistant.database_url)
 
     async def race():
-        one, two = Console(web_url, first), Console(web_url, second)
-        one.sign_in(COUNSELLOR_PASSWORD), two.sign_in(COUNSELLOR_PASSWORD)
+        one, two = signed_in(web_url, first, second)
         async with one, two, ChildPage(web_url) as child:
             await child.send_event({"type": "human"})
             handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
@@ -239,10 +246,7 @@ def test_notes_transfer_and_what_a_supervisor_sees(assistant, web_url):
     signed_out = _account_id(assistant.database_url, add_user(assistant.database_url))
 
     async def work():
-        consoles = [Console(web_url, name) for name in (first, second, supervisor)]
-        for console in consoles:
-            assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
-        one, two, boss = consoles
+        one, two, boss = signed_in(web_url, first, second, supervisor)
         async with one, two, boss, ChildPage(web_url) as child:
             await child.send_event({"type": "human"})
             handoff_id = (await one.waiting_entry(child.conversation))["handoff_id"]
@@ -326,8 +330,7 @@ def test_a_counsellor_cannot_reply_to_or_end_a_chat_someone_else_holds(assistant
     holder, other = add_user(assistant.database_url), add_user(assistant.database_url)
 
     async def work():
-        one, two = Console(web_url, holder), Console(web_url, other)
-        one.sign_in(COUNSELLOR_PASSWORD), two.sign_in(COUNSELLOR_PASSWORD)
+        one, two = signed_in(web_url, holder, other)
         async with one, two, ChildPage(web_url) as child:
             await child.send("hi")
             await child.bot_messages_until_quiet()
@@ -432,9 +435,7 @@ def test_who_may_read_a_held_conversation_is_decided_on_the_server_and_every_rea
     supervisor = add_user(assistant.database_url, role="supervisor")
 
     async def work():
-        one, two, boss = (Console(web_url, name) for name in (holder, other, supervisor))
-        for console in (one, two, boss):
-            assert console.sign_in(COUNSELLOR_PASSWORD).status_code == 303
+        one, two, boss = signed_in(web_url, holder, other, supervisor)
         async with one, two, boss, ChildPage(web_url) as child:
             await child.send("hi")
             await child.bot_messages_until_quiet()

@@ -1,4 +1,4 @@
-"""The period and the region every figure of the insights page is counted over."""
+"""What every figure of the insights page is counted over: the period, the region, and the database connection."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
